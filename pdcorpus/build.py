@@ -1,0 +1,235 @@
+"""A build: plan, run each phase's unfinished tasks, then write the manifest.
+
+The work folder holds the exchange files and the completion markers. A build
+killed at any moment and started again skips what was marked complete and
+ends with the same shards as one that never stopped; ``fresh=True`` starts
+over. The folder is removed when the manifest is written (unless kept).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+import uuid
+from datetime import datetime, timezone
+from importlib import metadata as importlib_metadata
+from os import PathLike
+from typing import Any
+
+import fsspec
+
+from pdcorpus import __version__
+from pdcorpus.config import LoadedConfig, load_config
+from pdcorpus.plan import Phase, Plan, make_plan
+from pdcorpus.runners.local import LocalRunner
+from pdcorpus.stages.base import StageStats
+from pdcorpus.tasks import load_marker
+
+KEY_PACKAGES = ("pyarrow", "datasets", "fsspec", "xxhash", "pydantic", "orjson", "pyyaml", "zstandard",
+                "trafilatura", "langdetect")
+
+
+class BuildError(Exception):
+    """The build cannot go on; says why and what to do."""
+
+
+def _write_json(fs: fsspec.AbstractFileSystem, path: str, data: Any) -> None:
+    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    with fs.open(tmp, "w") as fh:
+        json.dump(data, fh, indent=2, ensure_ascii=False, sort_keys=False)
+        fh.write("\n")
+    fs.mv(tmp, path)
+
+
+def _read_json(fs: fsspec.AbstractFileSystem, path: str) -> Any:
+    with fs.open(path, "r") as fh:
+        return json.load(fh)
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "pdcorpus": __version__}
+    for name in KEY_PACKAGES:
+        try:
+            out[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+class Build:
+    """One build of one corpus file. ``run()`` returns the manifest."""
+
+    def __init__(self, config: str | PathLike | LoadedConfig, *, output: str | None = None,
+                 workers: int | None = None, fresh: bool = False, strict: bool = False,
+                 keep_work: bool = False, progress: bool = True, runner: Any = None) -> None:
+        self.loaded = config if isinstance(config, LoadedConfig) else load_config(config, output=output)
+        if output is not None and isinstance(config, LoadedConfig):
+            self.loaded.config.output = output
+        self.fresh = fresh
+        self.strict = strict
+        self.keep_work = keep_work
+        self.runner = runner or LocalRunner(workers, progress=progress)
+        cfg = self.loaded.config
+        self.out_fs, root = fsspec.core.url_to_fs(cfg.output)
+        self.out = root.rstrip("/")
+        self.work_fs, root = fsspec.core.url_to_fs(cfg.work_dir)
+        self.work = root.rstrip("/")
+        self.timings: dict[str, float] = {}
+
+    # -- the work folder -----------------------------------------------------
+
+    def _state(self, plan: Plan) -> dict:
+        return {
+            "pdcorpus": __version__,
+            "config_sha256": self.loaded.sha256,
+            "output": self.loaded.config.output,
+            "buckets": plan.buckets,
+            "inputs": [[f.url, f.size] for files in plan.inputs.values() for f in files],
+        }
+
+    def _clear_outputs(self) -> None:
+        for sub in ("data", "rejects"):
+            if self.out_fs.exists(f"{self.out}/{sub}"):
+                self.out_fs.rm(f"{self.out}/{sub}", recursive=True)
+        if self.out_fs.exists(f"{self.out}/manifest.json"):
+            self.out_fs.rm(f"{self.out}/manifest.json")
+
+    def _prepare(self, plan: Plan) -> bool:
+        """Starts a new work folder or checks the one left by an interrupted build; True if resuming."""
+        state_path = f"{self.work}/state.json"
+        state = self._state(plan)
+        if self.fresh and self.work_fs.exists(self.work):
+            self.work_fs.rm(self.work, recursive=True)
+        if self.work_fs.exists(state_path):
+            old = _read_json(self.work_fs, state_path)
+            changed = [k for k in state if old.get(k) != state[k]]
+            if changed:
+                raise BuildError(
+                    f"the work folder {self.work} holds an interrupted build of another config or other inputs "
+                    f"(changed: {', '.join(changed)}); run again with --fresh to start over")
+            return True
+        self._clear_outputs()
+        _write_json(self.work_fs, state_path, state)
+        return False
+
+    # -- running -------------------------------------------------------------
+
+    def _tasks(self, plan: Plan, phase: Phase, previous: list[dict]) -> list[Any]:
+        if phase.kind == "read":
+            return plan.read_tasks()
+        if phase.kind == "global":
+            return plan.bucket_tasks(previous)
+        return plan.shard_tasks(previous)
+
+    def _remove_stale_shards(self, tasks: list[Any]) -> None:
+        """Shards under data/ that this plan does not write (left by an earlier build)."""
+        planned = {f"{self.out}/{t.path}" for t in tasks}
+        if self.out_fs.exists(f"{self.out}/data"):
+            for path in self.out_fs.find(f"{self.out}/data"):
+                if path not in planned:
+                    self.out_fs.rm(path)
+
+    def run(self) -> dict:
+        started = time.time()
+        plan = make_plan(self.loaded)
+        resumed = self._prepare(plan)
+        previous: list[dict] = []
+        results: dict[str, list[dict]] = {}
+        self.runner.start(plan)
+        try:
+            for phase in plan.phases:
+                t0 = time.perf_counter()
+                tasks = self._tasks(plan, phase, previous)
+                if phase.kind == "write":
+                    self._remove_stale_shards(tasks)
+                done = {t.index: load_marker(plan, phase, t.index) for t in tasks}
+                todo = [t for t in tasks if done[t.index] is None]
+                for result in self.runner.run(phase, todo, strict=self.strict):
+                    done[result["task"]] = result
+                previous = [done[t.index] for t in tasks]
+                results[phase.name] = previous
+                self.timings[phase.name] = round(time.perf_counter() - t0, 3)
+        finally:
+            self.runner.close()
+        manifest = self._manifest(plan, results, resumed, time.time() - started)
+        _write_json(self.out_fs, f"{self.out}/manifest.json", manifest)
+        if not self.keep_work and self.work_fs.exists(self.work):
+            self.work_fs.rm(self.work, recursive=True)
+        return manifest
+
+    # -- the manifest --------------------------------------------------------
+
+    def _manifest(self, plan: Plan, results: dict[str, list[dict]], resumed: bool, seconds: float) -> dict:
+        cfg = self.loaded.config
+        stats: dict[str, StageStats] = {}
+        rejected = 0
+        reject_files = []
+        for phase_results in results.values():
+            for result in phase_results:
+                for key, data in result.get("stats", {}).items():
+                    stats.setdefault(key, StageStats(data["stage"])).merge(StageStats.from_dict(data))
+                rejected += result.get("rejected", 0)
+                if result.get("rejects"):
+                    reject_files.append(result["rejects"][len(self.out) + 1:])
+        order = {s.name: i for i, s in enumerate(cfg.sources)}
+        order["global"] = len(order)
+
+        def position(key: str) -> tuple[int, int]:
+            scope, _, rest = key.partition("/")
+            pos = rest.split("/", 1)[0]
+            return order.get(scope, len(order)), -1 if pos == "read" else int(pos)
+
+        stages = []
+        for key in sorted(stats, key=position):
+            scope, _, rest = key.partition("/")
+            entry = {"scope": scope, "position": None if rest == "read" else position(key)[1]}
+            entry.update(stats[key].to_dict())
+            stages.append(entry)
+        shards = [r for r in results[plan.phases[-1].name]]
+        shard_list = [{k: s[k] for k in ("path", "source", "rows", "bytes", "sha256")} for s in shards]
+        per_source = {}
+        for source in cfg.sources:
+            mine = [s for s in shard_list if s["source"] == source.name]
+            read = stats.get(f"{source.name}/read")
+            per_source[source.name] = {
+                "records_read": read.records_in if read else 0,
+                "records_out": sum(s["rows"] for s in mine),
+                "shards": len(mine),
+                "bytes": sum(s["bytes"] for s in mine),
+            }
+        inputs = [i for r in results[plan.phases[0].name] for i in r.get("inputs", [])]
+        dropped: dict[str, int] = {}
+        for entry in stages:
+            for reason, n in entry["dropped"].items():
+                dropped[f"{entry['stage']}:{reason}"] = dropped.get(f"{entry['stage']}:{reason}", 0) + n
+        phase_seconds = {name: {"wall_seconds": self.timings.get(name),
+                                "task_seconds": round(sum(r.get("seconds", 0) for r in rs), 3)}
+                         for name, rs in results.items()}
+        return {
+            "name": cfg.name,
+            "pdcorpus_version": __version__,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "config_path": self.loaded.path,
+            "config_sha256": self.loaded.sha256,
+            "config": self.loaded.raw,
+            "versions": versions(),
+            "runner": {"name": getattr(self.runner, "name", type(self.runner).__name__),
+                       "workers": getattr(self.runner, "workers", None), "buckets": plan.buckets,
+                       "resumed": resumed},
+            "inputs": inputs,
+            "records_in": sum(v["records_read"] for v in per_source.values()),
+            "records_out": sum(s["rows"] for s in shard_list),
+            "dropped": dict(sorted(dropped.items())),
+            "rejects": {"count": rejected, "files": sorted(reject_files)},
+            "sources": per_source,
+            "stages": stages,
+            "shards": shard_list,
+            "timings": {"total_seconds": round(seconds, 3), "phases": phase_seconds},
+        }
+
+
+def build(config: str | PathLike | LoadedConfig, **options: Any) -> dict:
+    """Builds the corpus described by a corpus file; returns the manifest. See ``Build`` for options."""
+    return Build(config, **options).run()

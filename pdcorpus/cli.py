@@ -1,0 +1,144 @@
+"""The ``pdcorpus`` command: build, validate, inspect."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from typing import Sequence
+
+from pdcorpus import __version__
+from pdcorpus.build import BuildError, build
+from pdcorpus.config import ConfigError, load_config
+from pdcorpus.io.readers import InputError
+from pdcorpus.runners.local import TaskFailed
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    fmt = lambda r: "  ".join(str(c).rjust(w) if i and str(c).replace(",", "").isdigit() else str(c).ljust(w)
+                              for i, (c, w) in enumerate(zip(r, widths)))
+    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
+
+
+def summary(manifest: dict) -> str:
+    rows = []
+    for stage in manifest["stages"]:
+        dropped = ", ".join(f"{r} {n:,}" for r, n in stage["dropped"].items()) or "-"
+        rows.append([stage["scope"], stage["stage"], f"{stage['records_in']:,}", f"{stage['records_out']:,}", dropped])
+    out = [_table(rows, ["scope", "stage", "in", "out", "dropped (reason count)"]), ""]
+    src_rows = [[name, f"{s['records_read']:,}", f"{s['records_out']:,}", f"{s['shards']:,}", f"{s['bytes']:,}"]
+                for name, s in manifest["sources"].items()]
+    out += [_table(src_rows, ["source", "read", "out", "shards", "bytes"]), ""]
+    t = manifest["timings"]
+    rate = manifest["records_in"] / t["total_seconds"] if t["total_seconds"] else 0
+    out.append(f"{manifest['records_out']:,} records in {len(manifest['shards'])} shards; "
+               f"{manifest['rejects']['count']:,} set aside; {t['total_seconds']:.1f} s ({rate:,.0f} records/s)")
+    return "\n".join(out)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    manifest = build(args.config, output=args.output, workers=args.workers, fresh=args.fresh,
+                     strict=args.strict, keep_work=args.keep_work, progress=not args.quiet)
+    print(summary(manifest))
+    out = manifest["config"].get("output") if args.output is None else args.output
+    print(f"output: {out}  (manifest.json, data/)")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    loaded = load_config(args.config)
+    cfg = loaded.config
+    print(f"{args.config}: valid corpus '{cfg.name}': {len(cfg.sources)} sources "
+          f"({', '.join(s.name for s in cfg.sources)}), {len(cfg.stages)} global stages, output {cfg.output}")
+    if args.inputs:
+        from pdcorpus.plan import make_plan
+        plan = make_plan(loaded)
+        for source, files in plan.inputs.items():
+            print(f"  {source}: {len(files)} files, {sum(f.size for f in files):,} bytes")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    import fsspec
+    import pyarrow.parquet as pq
+
+    fs, root = fsspec.core.url_to_fs(args.output)
+    root = root.rstrip("/")
+    manifest_path = f"{root}/manifest.json"
+    if not fs.exists(manifest_path):
+        raise BuildError(f"{args.output}: no manifest.json; is this the output of a finished build?")
+    with fs.open(manifest_path, "r") as fh:
+        manifest = json.load(fh)
+    licenses: Counter = Counter()
+    languages: Counter = Counter()
+    sources: Counter = Counter()
+    rows = []
+    for shard in manifest["shards"]:
+        with fs.open(f"{root}/{shard['path']}", "rb") as fh:
+            table = pq.read_table(fh, columns=["source", "license", "license_raw", "language"])
+        rows.append([shard["path"], f"{table.num_rows:,}", f"{shard['bytes']:,}"])
+        for source, lic, raw, lang in zip(*(table.column(c).to_pylist() for c in table.column_names)):
+            sources[source] += 1
+            licenses[lic or (f"(not normalized) {raw}" if raw else "(none)")] += 1
+            languages[lang or "(not detected)"] += 1
+    if args.json:
+        print(json.dumps({"name": manifest["name"], "records_out": manifest["records_out"],
+                          "shards": manifest["shards"], "sources": dict(sources),
+                          "licenses": dict(licenses.most_common()), "languages": dict(languages.most_common())},
+                         indent=2, ensure_ascii=False))
+        return 0
+    print(f"{manifest['name']}: {manifest['records_out']:,} records, built {manifest['created_at']} "
+          f"by pdcorpus {manifest['pdcorpus_version']}\n")
+    print(_table(rows, ["shard", "rows", "bytes"]) + "\n")
+    for title, counter in (("source", sources), ("license", licenses), ("language", languages)):
+        print(_table([[k, f"{v:,}"] for k, v in counter.most_common(args.top)], [title, "records"]) + "\n")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pdcorpus", description=__doc__)
+    p.add_argument("--version", action="version", version=f"pdcorpus {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build the corpus described by a corpus file")
+    b.add_argument("config")
+    b.add_argument("--output", help="output folder or fsspec URL (overrides the file's 'output')")
+    b.add_argument("--workers", type=int, help="worker processes (default: number of cores)")
+    b.add_argument("--fresh", action="store_true", help="start over instead of resuming an interrupted build")
+    b.add_argument("--strict", action="store_true", help="fail on the first malformed input instead of setting it aside")
+    b.add_argument("--keep-work", action="store_true", help="keep the work folder (exchange files, markers)")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("validate", help="check a corpus file without building")
+    v.add_argument("config")
+    v.add_argument("--inputs", action="store_true", help="also find the input files")
+    v.set_defaults(func=cmd_validate)
+
+    i = sub.add_parser("inspect", help="what a build produced: shards, rows, sources, licenses, languages")
+    i.add_argument("output")
+    i.add_argument("--json", action="store_true")
+    i.add_argument("--top", type=int, default=20, help="rows per table")
+    i.set_defaults(func=cmd_inspect)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print("invalid corpus file:\n" + "\n".join(f"  {p}" for p in exc.problems), file=sys.stderr)
+        return 2
+    except (BuildError, InputError, TaskFailed) as exc:
+        print(f"pdcorpus: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("pdcorpus: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,333 @@
+"""The corpus file: YAML validated before any work starts.
+
+Errors name the file, the line and the field path (``sources[1].read.paths``),
+unknown keys come with a suggestion, and ``${ENV}`` / ``${ENV:-default}`` are
+interpolated without ever printing the value (a secret may be in it).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pdcorpus.io.parquet import parse_size
+from pdcorpus.io.readers import DEFAULT_MAX_CHARS, FORMATS, MAPPABLE
+from pdcorpus.stages import REGISTRY, Stage
+
+Loc = tuple[Union[str, int], ...]
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class ConfigError(Exception):
+    """A corpus file that cannot run; ``problems`` are ``file:line: path: message`` lines."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReadConfig(_Strict):
+    format: Literal["jsonl", "parquet", "csv", "text"]
+    paths: list[str] = Field(min_length=1)
+    delimiter: str = Field(",", min_length=1, max_length=1, description="csv only")
+    storage_options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _one_path(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class SourceConfig(_Strict):
+    name: str = Field(pattern=_NAME)
+    read: ReadConfig
+    fields: dict[str, str] = Field(default_factory=dict)
+    metadata: Literal["*"] | list[str] | None = "*"
+    priority: int | None = None
+    stages: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("fields")
+    @classmethod
+    def _mappable(cls, value: dict[str, str]) -> dict[str, str]:
+        for column in value:
+            if column not in MAPPABLE:
+                hint = _suggest(column, MAPPABLE)
+                raise ValueError(f"'{column}' is not a column a source can fill{hint}; "
+                                 f"mappable columns: {', '.join(MAPPABLE)}")
+        return value
+
+
+class ShardsConfig(_Strict):
+    max_bytes: int = 256 * 10**6
+    compression: Literal["zstd", "snappy", "gzip", "lz4", "brotli", "none"] = "zstd"
+
+    @field_validator("max_bytes", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> int:
+        size = parse_size(value)
+        if size < 1024:
+            raise ValueError(f"{size} bytes is too small for a shard (at least 1KB)")
+        return size
+
+
+class RejectsConfig(_Strict):
+    write: bool = True
+    content: bool = False
+
+
+class LimitsConfig(_Strict):
+    max_chars: int = Field(DEFAULT_MAX_CHARS, ge=1)
+
+
+class ExchangeConfig(_Strict):
+    buckets: int | Literal["auto"] = "auto"
+    bucket_bytes: int = 256 * 10**6
+
+    @field_validator("bucket_bytes", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> int:
+        return parse_size(value)
+
+    @field_validator("buckets")
+    @classmethod
+    def _positive(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 1 <= value <= 65536:
+            raise ValueError("buckets must be between 1 and 65536")
+        return value
+
+
+class CorpusConfig(_Strict):
+    name: str = Field(pattern=_NAME)
+    output: str
+    work: str | None = None
+    sources: list[SourceConfig] = Field(min_length=1)
+    stages: list[dict[str, Any]] = Field(default_factory=list)
+    shards: ShardsConfig = Field(default_factory=ShardsConfig)
+    rejects: RejectsConfig = Field(default_factory=RejectsConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    exchange: ExchangeConfig = Field(default_factory=ExchangeConfig)
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> "CorpusConfig":
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"two sources are named '{source.name}'; source names must be unique")
+            seen.add(source.name)
+        return self
+
+    @property
+    def work_dir(self) -> str:
+        return self.work or f"{self.output.rstrip('/')}/.work"
+
+
+@dataclass
+class LoadedConfig:
+    """A validated corpus file: the model, the text it came from and where."""
+
+    config: CorpusConfig
+    path: str
+    text: str
+    raw: dict[str, Any]  # as written, before ${ENV} interpolation: safe to record
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def stages(self, source: str | None = None) -> list[Stage]:
+        """New stage objects: a source's own stages, or (``None``) the global ones."""
+        specs = self.config.stages if source is None else \
+            next(s for s in self.config.sources if s.name == source).stages
+        return [build_stage(spec) for spec in specs]
+
+
+def build_stage(spec: dict[str, Any]) -> Stage:
+    (kind, params), = spec.items()
+    cls = REGISTRY[kind]
+    return cls.from_params(cls.Params.model_validate(params or {}))
+
+
+# -- locating things in the YAML --------------------------------------------------
+
+
+def _line_map(text: str) -> dict[Loc, int]:
+    """Field path -> 1-based line, for every key and item in the document."""
+    lines: dict[Loc, int] = {}
+
+    def walk(node: yaml.Node, loc: Loc) -> None:
+        lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                child = loc + (key.value,)
+                lines[child] = key.start_mark.line + 1
+                walk(value, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, loc + (index,))
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def format_loc(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _line_of(lines: dict[Loc, int], loc: Loc) -> int:
+    while loc not in lines and loc:
+        loc = loc[:-1]
+    return lines.get(loc, 1)
+
+
+def _suggest(word: str, choices: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _model_at(model: Any, loc: Loc) -> Any:
+    """The pydantic model class that holds the field at ``loc`` (for suggestions), or None."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            args = typing.get_args(current)
+            current = args[0] if args else None
+        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(tp: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            if arg is not type(None):
+                return _unwrap(arg)
+    if origin is Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    return tp
+
+
+def _messages(exc: ValidationError, model: Any, prefix: Loc, lines: dict[Loc, int], file: str) -> list[str]:
+    out = []
+    for err in exc.errors(include_input=False, include_url=False):
+        loc = prefix + tuple(p for p in err["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+        if err["type"] == "extra_forbidden":
+            holder = _model_at(model, tuple(err["loc"][:-1]))
+            key = loc[-1]
+            hint = _suggest(str(key), holder.model_fields) if holder else ""
+            allowed = f"; allowed: {', '.join(holder.model_fields)}" if holder else ""
+            msg = f"unknown key '{key}'{hint}{allowed}"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+        out.append(f"{file}:{_line_of(lines, loc)}: {format_loc(loc)}: {msg}")
+    return out
+
+
+def _interpolate(data: Any, loc: Loc, env: typing.Mapping[str, str], problems: list[tuple[Loc, str]]) -> Any:
+    if isinstance(data, dict):
+        return {k: _interpolate(v, loc + (k,), env, problems) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_interpolate(v, loc + (i,), env, problems) for i, v in enumerate(data)]
+    if isinstance(data, str) and "${" in data:
+        def sub(match: re.Match) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            problems.append((loc, f"environment variable '{name}' is not set (write ${{{name}:-default}} for a default)"))
+            return ""
+        return _ENV.sub(sub, data)
+    return data
+
+
+def _check_stages(specs: Any, prefix: Loc, lines: dict[Loc, int], file: str) -> list[str]:
+    problems = []
+    for index, spec in enumerate(specs or []):
+        loc = prefix + (index,)
+        if not isinstance(spec, dict) or len(spec) != 1:
+            problems.append(f"{file}:{_line_of(lines, loc)}: {format_loc(loc)}: a stage is one key naming it, "
+                            f"e.g. '- dedup: {{method: exact}}'")
+            continue
+        (kind, params), = spec.items()
+        if kind not in REGISTRY:
+            problems.append(f"{file}:{_line_of(lines, loc + (kind,))}: {format_loc(loc + (kind,))}: unknown stage "
+                            f"'{kind}'{_suggest(kind, REGISTRY)}; stages: {', '.join(sorted(REGISTRY))}")
+            continue
+        if params is not None and not isinstance(params, dict):
+            problems.append(f"{file}:{_line_of(lines, loc + (kind,))}: {format_loc(loc + (kind,))}: "
+                            f"stage options must be a mapping, got {type(params).__name__}")
+            continue
+        params_model = REGISTRY[kind].Params
+        try:
+            params_model.model_validate(params or {})
+        except ValidationError as exc:
+            problems.extend(_messages(exc, params_model, loc + (kind,), lines, file))
+    return problems
+
+
+def load_config(path: str | os.PathLike, env: typing.Mapping[str, str] | None = None,
+                output: str | None = None) -> LoadedConfig:
+    """Reads and validates a corpus file; raises ``ConfigError`` listing every problem found."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{file}: no such file"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{file}: cannot read: {exc}"]) from None
+    try:
+        raw = yaml.safe_load(text)
+        lines = _line_map(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark else file
+        raise ConfigError([f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{file}:1: a corpus file is a mapping with name, output and sources"])
+    env_problems: list[tuple[Loc, str]] = []
+    data = _interpolate(raw, (), os.environ if env is None else env, env_problems)
+    problems = [f"{file}:{_line_of(lines, loc)}: {format_loc(loc)}: {msg}" for loc, msg in env_problems]
+    if output is not None:
+        data["output"] = output
+    try:
+        config = CorpusConfig.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_messages(exc, CorpusConfig, (), lines, file))
+        config = None
+    problems.extend(_check_stages(data.get("stages"), ("stages",), lines, file))
+    for index, source in enumerate(data.get("sources") or []):
+        if isinstance(source, dict):
+            problems.extend(_check_stages(source.get("stages"), ("sources", index, "stages"), lines, file))
+    if problems or config is None:
+        raise ConfigError(problems)
+    return LoadedConfig(config=config, path=file, text=text, raw=raw)
+
+
+assert set(FORMATS) == set(typing.get_args(ReadConfig.model_fields["format"].annotation))

@@ -1,0 +1,147 @@
+"""The exchange between phases: one Parquet file per task, row groups per partition.
+
+A task's output records are partitioned (by hash bucket before a global
+stage, by source before the writer). Each partition is buffered and flushed
+as row groups of the task's single exchange file, so a task keeps a bounded
+number of files open and a bounded amount in memory whatever the partition
+count; the index (partition -> row groups with rows and compressed bytes)
+goes in the task's completion marker, from which the next phase reads only
+its partitions' row groups. Flushes depend only on the record sequence, so
+the file is the same on every run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from typing import Iterator
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xxhash
+
+from pdcorpus.record import SCHEMA, Record, records_to_table
+
+FLUSH_ROWS = 4096
+BUFFER_BYTES = 64 * 1024 * 1024
+
+
+def bucket_of(key: str, buckets: int) -> int:
+    return xxhash.xxh3_64_intdigest(key.encode()) % buckets
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Rows ``[start, stop)`` of one row group of one exchange file."""
+
+    file: str
+    row_group: int
+    start: int
+    stop: int
+    bytes: int
+
+    @property
+    def rows(self) -> int:
+        return self.stop - self.start
+
+    def to_list(self) -> list:
+        return [self.file, self.row_group, self.start, self.stop, self.bytes]
+
+
+class PartitionedSpill:
+    """Writes records to ``path`` grouped by partition; ``close()`` returns the index."""
+
+    def __init__(self, fs: fsspec.AbstractFileSystem, path: str, compression: str = "zstd",
+                 flush_rows: int = FLUSH_ROWS, buffer_bytes: int = BUFFER_BYTES) -> None:
+        self.fs = fs
+        self.path = path
+        self.compression = None if compression == "none" else compression
+        self.flush_rows = flush_rows
+        self.buffer_bytes = buffer_bytes
+        self._buffers: dict[str, list[Record]] = {}
+        self._sizes: dict[str, int] = {}
+        self._buffered = 0
+        self._tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+        self._fh = None
+        self._writer: pq.ParquetWriter | None = None
+        self._groups = 0
+        self.index: dict[str, list[list[int]]] = {}  # partition -> [[row_group, rows, bytes], ...]
+        self.rows = 0
+
+    def add(self, partition: str, record: Record) -> None:
+        buf = self._buffers.get(partition)
+        if buf is None:
+            buf = self._buffers[partition] = []
+            self._sizes[partition] = 0
+        buf.append(record)
+        size = len(record.text or "") + len(record.caption or "") + len(record.metadata or "") + 200
+        if record.image is not None:
+            size += len(record.image.get("bytes") or b"")
+        self._sizes[partition] += size
+        self._buffered += size
+        if len(buf) >= self.flush_rows:
+            self._flush(partition)
+        elif self._buffered > self.buffer_bytes:
+            self._flush(max(self._sizes, key=lambda p: (self._sizes[p], p)))
+
+    def _flush(self, partition: str) -> None:
+        records = self._buffers.pop(partition)
+        self._buffered -= self._sizes.pop(partition)
+        if self._writer is None:
+            self.fs.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            self._fh = self.fs.open(self._tmp, "wb")
+            self._writer = pq.ParquetWriter(self._fh, SCHEMA, compression=self.compression)
+        table = records_to_table(records)
+        self._writer.write_table(table, row_group_size=len(records))
+        self.index.setdefault(partition, []).append([self._groups, len(records), 0])
+        self._groups += 1
+        self.rows += len(records)
+
+    def close(self) -> dict[str, list[list[int]]]:
+        """Flushes what is left (partitions in sorted order), renames the file into place."""
+        for partition in sorted(self._buffers):
+            self._flush(partition)
+        if self._writer is None:
+            return {}
+        self._writer.close()
+        self._fh.close()
+        with self.fs.open(self._tmp, "rb") as fh:
+            meta = pq.ParquetFile(fh).metadata
+            sizes = [sum(meta.row_group(g).column(c).total_compressed_size for c in range(meta.num_columns))
+                     for g in range(meta.num_row_groups)]
+        for groups in self.index.values():
+            for entry in groups:
+                entry[2] = sizes[entry[0]]
+        self.fs.mv(self._tmp, self.path)
+        return self.index
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._fh.close()
+        if self.fs.exists(self._tmp):
+            self.fs.rm(self._tmp)
+
+
+def read_units(fs: fsspec.AbstractFileSystem, units: list[Unit], columns: list[str] | None = None,
+               ) -> Iterator[pa.RecordBatch]:
+    """The rows of the units, in order, opening each file once for a run of units in it."""
+    i = 0
+    while i < len(units):
+        path = units[i].file
+        with fs.open(path, "rb") as fh:
+            pf = pq.ParquetFile(fh)
+            while i < len(units) and units[i].file == path:
+                unit = units[i]
+                table = pf.read_row_group(unit.row_group, columns=columns)
+                if unit.start or unit.stop < table.num_rows:
+                    table = table.slice(unit.start, unit.rows)
+                yield from table.to_batches(max_chunksize=FLUSH_ROWS)
+                i += 1
+
+
+def empty_table(columns: list[str] | None = None) -> pa.Table:
+    schema = SCHEMA if columns is None else pa.schema([SCHEMA.field(c) for c in columns])
+    return schema.empty_table()

@@ -1,0 +1,190 @@
+"""The planner: a corpus file cut into phases of independent tasks.
+
+::
+
+    read      one task per input file (or group of small text files):
+              read -> source stages -> global stages up to the first global one
+              -> exchange file partitioned by hash bucket (or by source if none)
+    g<k>      one task per hash bucket, for the k-th global stage (exact dedup):
+              reduce the bucket -> the streaming stages after it
+              -> exchange partitioned by the next global stage's bucket, or by source
+    write     one task per output shard, planned from the exchange index so that
+              shards are bounded by max_bytes: data/<source>/train-NNNNN-of-MMMMM.parquet
+
+The bucket count is fixed from the input sizes (never from the worker count),
+and every task's output depends only on its inputs, so any runner with any
+number of workers produces the same shards.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import fsspec
+
+from pdcorpus.config import LoadedConfig
+from pdcorpus.exchange import Unit
+from pdcorpus.io.parquet import shard_name
+from pdcorpus.io.readers import InputFile, expand_paths
+from pdcorpus.stages import REGISTRY
+
+# Small text files are read many to a task, up to these bounds.
+TEXT_FILES_PER_TASK = 2000
+TEXT_BYTES_PER_TASK = 64 * 1024 * 1024
+# Compressed inputs hold several times their size in text.
+_EXPANSION = {".gz": 3.5, ".zst": 4.0, ".bz2": 4.0, ".xz": 4.0, ".parquet": 3.0}
+
+
+@dataclass(frozen=True)
+class ReadTask:
+    index: int
+    source: str
+    files: tuple[InputFile, ...]
+
+    @property
+    def label(self) -> str:
+        first = self.files[0].url
+        return first if len(self.files) == 1 else f"{first} (+{len(self.files) - 1} files)"
+
+
+@dataclass(frozen=True)
+class BucketTask:
+    index: int  # the bucket
+    units: tuple[Unit, ...]
+
+    @property
+    def label(self) -> str:
+        return f"bucket {self.index}"
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    index: int
+    source: str
+    path: str  # relative to the output: data/<source>/train-...parquet
+    units: tuple[Unit, ...]
+
+    @property
+    def label(self) -> str:
+        return self.path
+
+
+@dataclass(frozen=True)
+class Phase:
+    number: int
+    kind: str  # "read", "global", "write"
+    name: str  # folder name in the work dir: p0-read, p1-dedup-exact, p2-write
+    stage_index: int | None = None  # for "global": its index in config.stages
+
+
+@dataclass
+class Plan:
+    loaded: LoadedConfig
+    inputs: dict[str, list[InputFile]]
+    buckets: int
+    phases: list[Phase]
+    pre_global: list[dict[str, Any]]  # global stages before the first global one (run in read tasks)
+    after_global: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # streaming stages after each global
+    source_priority: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def config(self):
+        return self.loaded.config
+
+    def read_tasks(self) -> list[ReadTask]:
+        tasks: list[ReadTask] = []
+        for source in self.config.sources:
+            files = self.inputs[source.name]
+            if source.read.format == "text":
+                groups, group, size = [], [], 0
+                for f in files:
+                    if group and (len(group) >= TEXT_FILES_PER_TASK or size + f.size > TEXT_BYTES_PER_TASK):
+                        groups.append(group)
+                        group, size = [], 0
+                    group.append(f)
+                    size += f.size
+                groups.append(group)
+            else:
+                groups = [[f] for f in files]
+            for group in groups:
+                tasks.append(ReadTask(len(tasks), source.name, tuple(group)))
+        return tasks
+
+    def next_global(self, phase: Phase) -> Phase | None:
+        following = [p for p in self.phases if p.number > phase.number and p.kind == "global"]
+        return following[0] if following else None
+
+    def bucket_tasks(self, previous_results: list[dict[str, Any]]) -> list[BucketTask]:
+        units: dict[int, list[Unit]] = {b: [] for b in range(self.buckets)}
+        for result in previous_results:
+            for partition, groups in sorted(result["index"].items()):
+                for group, rows, nbytes in groups:
+                    units[int(partition)].append(Unit(result["file"], group, 0, rows, nbytes))
+        return [BucketTask(b, tuple(units[b])) for b in range(self.buckets)]
+
+    def shard_tasks(self, previous_results: list[dict[str, Any]]) -> list[ShardTask]:
+        """Packs each source's exchange row groups, in task order, into shards of at most max_bytes."""
+        max_bytes = self.config.shards.max_bytes
+        tasks: list[ShardTask] = []
+        for source in self.config.sources:
+            units: list[Unit] = []
+            for result in previous_results:
+                for group, rows, nbytes in result["index"].get(source.name, []):
+                    pieces = max(1, math.ceil(nbytes / max_bytes))
+                    step = math.ceil(rows / pieces)
+                    for start in range(0, rows, step):
+                        stop = min(rows, start + step)
+                        units.append(Unit(result["file"], group, start, stop, nbytes * (stop - start) // rows))
+            shards: list[list[Unit]] = []
+            size = 0
+            for unit in units:
+                if not shards or (size + unit.bytes > max_bytes and size > 0):
+                    shards.append([])
+                    size = 0
+                shards[-1].append(unit)
+                size += unit.bytes
+            for number, shard in enumerate(shards):
+                path = f"data/{source.name}/{shard_name(number, len(shards))}"
+                tasks.append(ShardTask(len(tasks), source.name, path, tuple(shard)))
+        return tasks
+
+
+def _estimated_bytes(files: list[InputFile]) -> int:
+    total = 0
+    for f in files:
+        factor = next((v for ext, v in _EXPANSION.items() if f.url.endswith(ext)), 1.0)
+        total += int(f.size * factor)
+    return total
+
+
+def make_plan(loaded: LoadedConfig) -> Plan:
+    """Finds the inputs and cuts the pipeline into phases; raises InputError for missing inputs."""
+    config = loaded.config
+    inputs = {s.name: expand_paths(s.read.paths, s.read.storage_options) for s in config.sources}
+    global_at = [i for i, spec in enumerate(config.stages) if REGISTRY[next(iter(spec))].is_global]
+    phases = [Phase(0, "read", "p0-read")]
+    after: dict[int, list[dict[str, Any]]] = {}
+    for k, index in enumerate(global_at, 1):
+        kind = next(iter(config.stages[index]))
+        label = REGISTRY[kind].Params.model_validate(config.stages[index][kind] or {})
+        method = getattr(label, "method", "")
+        phases.append(Phase(k, "global", f"p{k}-{kind}{'-' + method if method else ''}", index))
+        stop = global_at[k] if k < len(global_at) else len(config.stages)
+        after[index] = config.stages[index + 1:stop]
+    phases.append(Phase(len(phases), "write", f"p{len(phases)}-write"))
+    pre = config.stages[: global_at[0]] if global_at else config.stages
+    if config.exchange.buckets == "auto":
+        total = sum(_estimated_bytes(files) for files in inputs.values())
+        buckets = max(1, min(4096, math.ceil(total / config.exchange.bucket_bytes)))
+    else:
+        buckets = config.exchange.buckets
+    priority = {s.name: (s.priority if s.priority is not None else i) for i, s in enumerate(config.sources)}
+    return Plan(loaded=loaded, inputs=inputs, buckets=buckets, phases=phases, pre_global=list(pre),
+                after_global=after, source_priority=priority)
+
+
+def output_fs(url: str, storage_options: dict | None = None) -> tuple[fsspec.AbstractFileSystem, str]:
+    fs, path = fsspec.core.url_to_fs(url, **(storage_options or {}))
+    return fs, path.rstrip("/")

@@ -1,0 +1,136 @@
+"""The local runner: a phase's tasks on worker processes of this machine.
+
+It knows nothing of pipelines: it runs ``tasks.execute`` for each task it is
+given, shows a progress bar per phase (records and records/s), and stops the
+phase at the first failing task.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing as mp
+import os
+import queue as queue_mod
+import signal
+import sys
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any
+
+from tqdm import tqdm
+
+from pdcorpus.plan import Phase, Plan
+from pdcorpus.tasks import execute
+
+
+class TaskFailed(Exception):
+    """A task raised; names the phase and the task (its input file, bucket or shard)."""
+
+    def __init__(self, phase: Phase, label: str, error: BaseException) -> None:
+        self.phase, self.label, self.error = phase, label, error
+        super().__init__(f"{phase.name}: {label}: {type(error).__name__}: {error}")
+
+
+# Set once per worker process by the pool initializer: the plan and the progress channel.
+_worker: dict[str, Any] = {}
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive a killed build (it would race the resumed one)."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
+def _init_worker(plan: Plan, progress_queue: Any) -> None:
+    _die_with_parent()
+    _worker["plan"] = plan
+    _worker["queue"] = progress_queue
+
+
+def _run_in_worker(phase: Phase, task: Any, strict: bool) -> dict:
+    q = _worker["queue"]
+    return execute(_worker["plan"], phase, task, progress=q.put, strict=strict)
+
+
+class LocalRunner:
+    """Runs tasks in ``workers`` processes (1: in this process)."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None, progress: bool = True) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.progress = progress
+        self._pool: ProcessPoolExecutor | None = None
+        self._queue: Any = None
+
+    def start(self, plan: Plan) -> None:
+        if self.workers > 1:
+            ctx = mp.get_context("spawn")  # fork is unsafe with Arrow's threads
+            self._queue = ctx.Queue()
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker,
+                                             initargs=(plan, self._queue))
+        self.plan = plan
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> "LocalRunner":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def run(self, phase: Phase, tasks: list[Any], strict: bool = False) -> list[dict]:
+        """Runs the tasks; results in task order."""
+        bar = tqdm(desc=f"{phase.name:<16}", unit=" rec", unit_scale=True, disable=not self.progress,
+                   dynamic_ncols=True, leave=True, file=sys.stderr)
+        bar.set_postfix_str(f"tasks 0/{len(tasks)}")
+        results: dict[int, dict] = {}
+        try:
+            if self._pool is None or len(tasks) <= 1:
+                for task in tasks:
+                    try:
+                        results[task.index] = execute(self.plan, phase, task, progress=bar.update, strict=strict)
+                    except Exception as exc:
+                        raise TaskFailed(phase, task.label, exc) from exc
+                    bar.set_postfix_str(f"tasks {len(results)}/{len(tasks)}")
+            else:
+                self._run_pool(phase, tasks, strict, bar, results)
+        finally:
+            bar.close()
+        return [results[t.index] for t in tasks]
+
+    def _run_pool(self, phase: Phase, tasks: list[Any], strict: bool, bar: tqdm, results: dict) -> None:
+        assert self._pool is not None
+        futures: dict[Future, Any] = {self._pool.submit(_run_in_worker, phase, t, strict): t for t in tasks}
+        pending = set(futures)
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                self._drain(bar)
+                for future in done:
+                    task = futures[future]
+                    try:
+                        results[task.index] = future.result()
+                    except Exception as exc:
+                        raise TaskFailed(phase, task.label, exc) from exc
+                bar.set_postfix_str(f"tasks {len(results)}/{len(tasks)}")
+            self._drain(bar)
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+    def _drain(self, bar: tqdm) -> None:
+        n = 0
+        while True:
+            try:
+                n += self._queue.get_nowait()
+            except queue_mod.Empty:
+                break
+        if n:
+            bar.update(n)

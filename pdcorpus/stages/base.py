@@ -1,0 +1,237 @@
+"""The stage contract.
+
+A stage is a small object with one job. Streaming stages map or filter
+records one by one (``Iterable[Record] -> Iterator[Record]``) and count what
+they pass and drop, by source and by reason; the base classes do the
+bookkeeping so that a filter only says yes or no (and why).
+
+A *global* stage needs to see every record with the same key at once (exact
+dedup is the first). Over a plain iterable it works in memory; in a planned
+build the planner cuts the pipeline there, partitions records by
+``partition_key`` into hash buckets and calls ``reduce`` once per bucket.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar, Iterable, Iterator
+
+from pydantic import BaseModel, ConfigDict
+
+from pdcorpus.record import Record
+
+
+@dataclass
+class Reject:
+    """A record (or input line) set aside, with where it came from and why."""
+
+    stage: str
+    reason: str
+    source: str | None = None
+    id: str | None = None
+    file: str | None = None
+    line: int | None = None
+    detail: str | None = None
+    record: Record | None = None
+    raw: str | None = None  # the offending input, when there was no record to keep
+
+    def to_dict(self, with_content: bool = False) -> dict[str, Any]:
+        out = {"stage": self.stage, "reason": self.reason, "source": self.source, "id": self.id,
+               "file": self.file, "line": self.line, "detail": self.detail}
+        if with_content:
+            if self.record is not None:
+                out["text"] = self.record.text
+                out["caption"] = self.record.caption
+            if self.raw is not None:
+                out["raw"] = self.raw
+        return out
+
+    def describe(self) -> str:
+        where = self.file or self.source or "?"
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.id:
+            where += f" (record {self.id})"
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{where}: {self.stage} set aside this record as '{self.reason}'{detail}"
+
+
+RejectSink = Callable[[Reject], None]
+
+
+@dataclass
+class StageStats:
+    """What one stage saw: records in and out, and drops by reason, per source."""
+
+    name: str
+    by_source: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def _slot(self, source: str) -> dict[str, Any]:
+        slot = self.by_source.get(source)
+        if slot is None:
+            slot = self.by_source[source] = {"in": 0, "out": 0, "dropped": Counter()}
+        return slot
+
+    def add(self, source: str, n_in: int = 0, n_out: int = 0, dropped: dict[str, int] | None = None) -> None:
+        slot = self._slot(source)
+        slot["in"] += n_in
+        slot["out"] += n_out
+        if dropped:
+            slot["dropped"].update(dropped)
+
+    @property
+    def records_in(self) -> int:
+        return sum(s["in"] for s in self.by_source.values())
+
+    @property
+    def records_out(self) -> int:
+        return sum(s["out"] for s in self.by_source.values())
+
+    @property
+    def dropped(self) -> Counter:
+        total: Counter = Counter()
+        for s in self.by_source.values():
+            total.update(s["dropped"])
+        return total
+
+    def merge(self, other: "StageStats") -> None:
+        for source, slot in other.by_source.items():
+            self.add(source, slot["in"], slot["out"], slot["dropped"])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.name,
+            "records_in": self.records_in,
+            "records_out": self.records_out,
+            "dropped": dict(sorted(self.dropped.items())),
+            "by_source": {
+                src: {"records_in": s["in"], "records_out": s["out"], "dropped": dict(sorted(s["dropped"].items()))}
+                for src, s in sorted(self.by_source.items())
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "StageStats":
+        stats = cls(data["stage"])
+        for src, s in data.get("by_source", {}).items():
+            stats.add(src, s["records_in"], s["records_out"], s["dropped"])
+        return stats
+
+
+class StageParams(BaseModel):
+    """Base for a stage's configuration; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Stage:
+    """Base of every stage. Subclasses set ``name`` (the key used in YAML)."""
+
+    name: ClassVar[str] = "stage"
+    is_global: ClassVar[bool] = False
+    Params: ClassVar[type[StageParams]] = StageParams
+
+    def __init__(self) -> None:
+        self.on_reject: RejectSink | None = None
+        self._stats: StageStats | None = None
+
+    @property
+    def stats(self) -> StageStats:
+        """Counters of this stage object (created on first use, so ``label`` may use attributes set later)."""
+        if self._stats is None:
+            self._stats = StageStats(self.label)
+        return self._stats
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    @classmethod
+    def from_params(cls, params: StageParams) -> "Stage":
+        return cls(**params.model_dump())
+
+    def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
+        raise NotImplementedError(f"{type(self).__name__} must implement __call__")
+
+    def drop(self, record: Record, reason: str, detail: str | None = None) -> None:
+        self.stats.add(record.source, dropped={reason: 1})
+        if self.on_reject is not None:
+            self.on_reject(Reject(stage=self.label, reason=reason, source=record.source, id=record.id,
+                                  detail=detail, record=record))
+
+
+class MapStage(Stage):
+    """A stage that changes each record; implement ``map``."""
+
+    def map(self, record: Record) -> Record:
+        raise NotImplementedError(f"{type(self).__name__} must implement map")
+
+    def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
+        add = self.stats.add
+        for record in records:
+            record = self.map(record)
+            add(record.source, 1, 1)
+            yield record
+
+
+class FilterStage(Stage):
+    """A stage that keeps or drops; implement ``filter`` returning a bool or ``(bool, reason)``."""
+
+    default_reason: ClassVar[str] = "filtered"
+
+    def filter(self, record: Record) -> bool | tuple[bool, str]:
+        raise NotImplementedError(f"{type(self).__name__} must implement filter")
+
+    def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
+        add = self.stats.add
+        for record in records:
+            verdict = self.filter(record)
+            keep, reason = verdict if isinstance(verdict, tuple) else (verdict, self.default_reason)
+            if keep:
+                add(record.source, 1, 1)
+                yield record
+            else:
+                add(record.source, 1, 0)
+                self.drop(record, reason)
+
+
+class GlobalStage(Stage):
+    """A stage that must see all records sharing a key at once.
+
+    ``partition_key`` says which bucket a record goes to (equal keys, same
+    bucket); ``reduce`` processes one bucket, given a function that returns a
+    fresh iterator of Arrow batches over it (so it may read the bucket twice
+    and keep only small state in memory).
+    """
+
+    is_global = True
+
+    def bind(self, source_priority: dict[str, int]) -> None:
+        """Told by the planner how sources rank when a rule must choose between records."""
+        self.source_priority = dict(source_priority)
+
+    def partition_key(self, record: Record) -> str:
+        raise NotImplementedError(f"{type(self).__name__} must implement partition_key")
+
+    def reduce(self, batches: Callable[..., Iterator[Any]]) -> Iterator[Record]:
+        raise NotImplementedError(f"{type(self).__name__} must implement reduce")
+
+
+class Pipeline:
+    """Stages chained over a plain iterable: ``Pipeline([a, b])(records)``."""
+
+    def __init__(self, stages: Iterable[Stage], on_reject: RejectSink | None = None) -> None:
+        self.stages = list(stages)
+        if on_reject is not None:
+            for stage in self.stages:
+                stage.on_reject = on_reject
+
+    def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
+        stream: Iterable[Record] = records
+        for stage in self.stages:
+            stream = stage(stream)
+        return iter(stream)
+
+    def stats(self) -> list[StageStats]:
+        return [stage.stats for stage in self.stages]

@@ -1,0 +1,241 @@
+"""What one task does, wherever it runs: read, reduce a bucket, or write a shard.
+
+Each task writes its outputs under temporary names, renames them when whole,
+and last writes its completion marker (with its counters), so a task either
+happened entirely or not at all; a re-run skips tasks with a marker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from typing import Any, Callable, Iterable, Iterator
+
+import fsspec
+
+from pdcorpus.config import build_stage
+from pdcorpus.exchange import PartitionedSpill, bucket_of, read_units
+from pdcorpus.io.parquet import file_sha256, write_parquet
+from pdcorpus.io.readers import READERS, InputFile
+from pdcorpus.plan import BucketTask, Phase, Plan, ReadTask, ShardTask
+from pdcorpus.record import Record
+from pdcorpus.stages.base import GlobalStage, Reject, Stage
+
+Progress = Callable[[int], None]
+PROGRESS_EVERY = 1000
+
+
+class StrictModeError(Exception):
+    """A record had to be set aside and the build runs with --strict."""
+
+
+class RejectWriter:
+    """Streams a task's rejects as JSON lines to ``OUT/rejects/<phase>-t<task>.jsonl`` (if enabled)."""
+
+    def __init__(self, plan: Plan, phase: Phase, task: int, strict: bool = False) -> None:
+        cfg = plan.config.rejects
+        self.enabled = cfg.write
+        self.content = cfg.content
+        self.strict = strict
+        self.fs, root = fsspec.core.url_to_fs(plan.config.output)
+        self.path = f"{root.rstrip('/')}/rejects/{phase.name}-t{task:05d}.jsonl"
+        self._tmp = f"{self.path}.tmp-{uuid.uuid4().hex[:8]}"
+        self._fh = None
+        self.count = 0
+
+    def __call__(self, reject: Reject) -> None:
+        if self.strict and reject.stage == "read":
+            raise StrictModeError(reject.describe())
+        self.count += 1
+        if not self.enabled:
+            return
+        if self._fh is None:
+            self.fs.makedirs(self.path.rsplit("/", 1)[0], exist_ok=True)
+            self._fh = self.fs.open(self._tmp, "wb")
+        self._fh.write(json.dumps(reject.to_dict(self.content), ensure_ascii=False).encode() + b"\n")
+
+    def close(self) -> str | None:
+        if self._fh is None:
+            if self.fs.exists(self.path):  # from an earlier attempt that rejected differently: impossible, but stale
+                self.fs.rm(self.path)
+            return None
+        self._fh.close()
+        self.fs.mv(self._tmp, self.path)
+        return self.path
+
+
+def _counted(records: Iterable[Record], progress: Progress | None) -> Iterator[Record]:
+    n = 0
+    for record in records:
+        yield record
+        n += 1
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY)
+    if progress is not None and n % PROGRESS_EVERY:
+        progress(n % PROGRESS_EVERY)
+
+
+def _chain(records: Iterable[Record], stages: list[Stage]) -> Iterable[Record]:
+    for stage in stages:
+        records = stage(records)
+    return records
+
+
+def _bound(specs: list[dict[str, Any]], plan: Plan, scope: str, start: int, on_reject) -> list[tuple[str, Stage]]:
+    out = []
+    for offset, spec in enumerate(specs):
+        stage = build_stage(spec)
+        stage.on_reject = on_reject
+        if isinstance(stage, GlobalStage):
+            stage.bind(plan.source_priority)
+        out.append((f"{scope}/{start + offset}/{stage.label}", stage))
+    return out
+
+
+class TaskContext:
+    """Paths and partitioning shared by the task kinds."""
+
+    def __init__(self, plan: Plan, phase: Phase, index: int) -> None:
+        self.plan = plan
+        self.phase = phase
+        self.index = index
+        self.work_fs, root = fsspec.core.url_to_fs(plan.config.work_dir)
+        self.work_root = root.rstrip("/")
+        self.dir = f"{self.work_root}/{phase.name}"
+        self.exchange = f"{self.dir}/t{index:05d}.parquet"
+
+    def partitioner(self) -> Callable[[Record], str]:
+        """Where an output record goes: a bucket of the next global stage, or its source."""
+        nxt = self.plan.next_global(self.phase)
+        if nxt is None:
+            return lambda record: record.source
+        stage = build_stage(self.plan.config.stages[nxt.stage_index])
+        assert isinstance(stage, GlobalStage)
+        buckets = self.plan.buckets
+        return lambda record: f"{bucket_of(stage.partition_key(record), buckets):05d}"
+
+    def spill(self, records: Iterable[Record]) -> tuple[dict, int]:
+        spill = PartitionedSpill(self.work_fs, self.exchange, self.plan.config.shards.compression)
+        partition = self.partitioner()
+        try:
+            for record in records:
+                spill.add(partition(record), record)
+            index = spill.close()
+        except BaseException:
+            spill.abort()
+            raise
+        return index, spill.rows
+
+
+def _input_sha256(file: InputFile, storage_options: dict) -> str:
+    fs, path = fsspec.core.url_to_fs(file.url, **storage_options)
+    digest = hashlib.sha256()
+    with fs.open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None, strict: bool) -> dict:
+    ctx = TaskContext(plan, phase, task.index)
+    source = next(s for s in plan.config.sources if s.name == task.source)
+    rejects = RejectWriter(plan, phase, task.index, strict)
+    options: dict[str, Any] = {"storage_options": source.read.storage_options}
+    if source.read.format == "csv":
+        options["delimiter"] = source.read.delimiter
+    reader = READERS[source.read.format](source.name, fields=source.fields, metadata=source.metadata,
+                                         max_chars=plan.config.limits.max_chars, on_reject=rejects, **options)
+    stages = _bound(source.stages, plan, source.name, 0, rejects) + _bound(plan.pre_global, plan, "global", 0, rejects)
+    stream = _chain(_counted(reader.read_all(task.files), progress), [s for _, s in stages])
+    index, rows = ctx.spill(stream)
+    stats = {f"{source.name}/read": reader.stats.to_dict()}
+    stats.update({key: stage.stats.to_dict() for key, stage in stages})
+    inputs = [{"source": source.name, "path": f.url, "bytes": f.size,
+               "sha256": _input_sha256(f, source.read.storage_options)} for f in task.files]
+    return {"file": ctx.exchange, "index": index, "rows": rows, "stats": stats, "inputs": inputs,
+            "rejects": rejects.close(), "rejected": rejects.count}
+
+
+def run_bucket(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | None, strict: bool) -> dict:
+    ctx = TaskContext(plan, phase, task.index)
+    rejects = RejectWriter(plan, phase, task.index, strict)
+    (key, stage), = _bound([plan.config.stages[phase.stage_index]], plan, "global", phase.stage_index, rejects)
+    after = _bound(plan.after_global[phase.stage_index], plan, "global", phase.stage_index + 1, rejects)
+    units = list(task.units)
+
+    def batches(columns: list[str] | None = None):
+        return read_units(ctx.work_fs, units, columns)
+
+    stream = _chain(_counted(stage.reduce(batches), progress), [s for _, s in after])
+    index, rows = ctx.spill(stream)
+    stats = {key: stage.stats.to_dict()}
+    stats.update({k: s.stats.to_dict() for k, s in after})
+    return {"file": ctx.exchange, "index": index, "rows": rows, "stats": stats,
+            "rejects": rejects.close(), "rejected": rejects.count}
+
+
+def run_shard(plan: Plan, phase: Phase, task: ShardTask, progress: Progress | None, strict: bool) -> dict:
+    ctx = TaskContext(plan, phase, task.index)
+    out_fs, root = fsspec.core.url_to_fs(plan.config.output)
+    path = f"{root.rstrip('/')}/{task.path}"
+    units = list(task.units)
+
+    def tables():
+        import pyarrow as pa
+        for batch in read_units(ctx.work_fs, units):
+            if progress is not None:
+                progress(batch.num_rows)
+            yield pa.Table.from_batches([batch])
+
+    rows, nbytes = write_parquet(out_fs, path, _rebatch(tables()), plan.config.shards.compression)
+    return {"path": task.path, "source": task.source, "rows": rows, "bytes": nbytes,
+            "sha256": file_sha256(out_fs, path)}
+
+
+def _rebatch(tables: Iterable, target_rows: int = 20_000, target_bytes: int = 32 * 1024 * 1024):
+    """Joins the exchange's small row groups into row groups sized for streaming readers."""
+    import pyarrow as pa
+    pending: list = []
+    rows = size = 0
+    for table in tables:
+        pending.append(table)
+        rows += table.num_rows
+        size += table.nbytes
+        if rows >= target_rows or size >= target_bytes:
+            yield pa.concat_tables(pending)
+            pending, rows, size = [], 0, 0
+    if pending:
+        yield pa.concat_tables(pending)
+
+
+RUNNERS = {"read": run_read, "global": run_bucket, "write": run_shard}
+
+
+def marker_path(plan: Plan, phase: Phase, index: int) -> tuple[fsspec.AbstractFileSystem, str]:
+    fs, root = fsspec.core.url_to_fs(plan.config.work_dir)
+    return fs, f"{root.rstrip('/')}/{phase.name}/t{index:05d}.done.json"
+
+
+def execute(plan: Plan, phase: Phase, task: Any, progress: Progress | None = None, strict: bool = False) -> dict:
+    """Runs one task and marks it complete; the result is what the marker holds."""
+    fs, marker = marker_path(plan, phase, task.index)
+    started = time.perf_counter()
+    result = RUNNERS[phase.kind](plan, phase, task, progress, strict)
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    result["task"] = task.index
+    tmp = f"{marker}.tmp-{uuid.uuid4().hex[:8]}"
+    fs.makedirs(marker.rsplit("/", 1)[0], exist_ok=True)
+    with fs.open(tmp, "w") as fh:
+        json.dump(result, fh)
+    fs.mv(tmp, marker)
+    return result
+
+
+def load_marker(plan: Plan, phase: Phase, index: int) -> dict | None:
+    fs, marker = marker_path(plan, phase, index)
+    if not fs.exists(marker):
+        return None
+    with fs.open(marker, "r") as fh:
+        return json.load(fh)
