@@ -131,6 +131,14 @@ class Build:
                 if path not in planned:
                     self.out_fs.rm(path)
 
+    def _sweep_temporaries(self) -> None:
+        """Half-written files of tasks that were killed; every task has since completed."""
+        for sub in ("data", "rejects"):
+            if self.out_fs.exists(f"{self.out}/{sub}"):
+                for path in self.out_fs.find(f"{self.out}/{sub}"):
+                    if ".tmp-" in path.rsplit("/", 1)[-1]:
+                        self.out_fs.rm(path)
+
     def run(self) -> dict:
         started = time.time()
         plan = make_plan(self.loaded)
@@ -153,6 +161,7 @@ class Build:
                 self.timings[phase.name] = round(time.perf_counter() - t0, 3)
         finally:
             self.runner.close()
+        self._sweep_temporaries()
         manifest = self._manifest(plan, results, resumed, time.time() - started)
         _write_json(self.out_fs, f"{self.out}/manifest.json", manifest)
         if not self.keep_work and self.work_fs.exists(self.work):

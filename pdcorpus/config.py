@@ -61,6 +61,16 @@ class SourceConfig(_Strict):
     priority: int | None = None
     stages: list[dict[str, Any]] = Field(default_factory=list)
 
+    @field_validator("stages", mode="before")
+    @classmethod
+    def _no_stages(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _no_fields(cls, value: Any) -> Any:
+        return {} if value is None else value
+
     @field_validator("fields")
     @classmethod
     def _mappable(cls, value: dict[str, str]) -> dict[str, str]:
@@ -121,6 +131,11 @@ class CorpusConfig(_Strict):
     rejects: RejectsConfig = Field(default_factory=RejectsConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     exchange: ExchangeConfig = Field(default_factory=ExchangeConfig)
+
+    @field_validator("stages", mode="before")
+    @classmethod
+    def _no_stages(cls, value: Any) -> Any:
+        return [] if value is None else value
 
     @model_validator(mode="after")
     def _unique_sources(self) -> "CorpusConfig":

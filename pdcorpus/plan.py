@@ -33,6 +33,9 @@ from pdcorpus.stages import REGISTRY
 # Small text files are read many to a task, up to these bounds.
 TEXT_FILES_PER_TASK = 2000
 TEXT_BYTES_PER_TASK = 64 * 1024 * 1024
+# Shards are planned to this fraction of max_bytes, less a footer allowance.
+SHARD_FILL = 0.85
+SHARD_FOOTER_BYTES = 8 * 1024
 # Compressed inputs hold several times their size in text.
 _EXPANSION = {".gz": 3.5, ".zst": 4.0, ".bz2": 4.0, ".xz": 4.0, ".parquet": 3.0}
 
@@ -125,8 +128,14 @@ class Plan:
         return [BucketTask(b, tuple(units[b])) for b in range(self.buckets)]
 
     def shard_tasks(self, previous_results: list[dict[str, Any]]) -> list[ShardTask]:
-        """Packs each source's exchange row groups, in task order, into shards of at most max_bytes."""
-        max_bytes = self.config.shards.max_bytes
+        """Packs each source's exchange row groups, in task order, into shards of at most max_bytes.
+
+        Sizes are the exchange's compressed bytes, written with the shards'
+        codec; a shard compresses a little worse when it is cut from a larger
+        row group and carries its own footer, hence the margin.
+        """
+        max_bytes = max(self.config.shards.max_bytes // 2,
+                        int(self.config.shards.max_bytes * SHARD_FILL) - SHARD_FOOTER_BYTES)
         tasks: list[ShardTask] = []
         for source in self.config.sources:
             units: list[Unit] = []

@@ -220,7 +220,7 @@ class JsonlReader(Reader):
                     except UnicodeDecodeError as uexc:
                         self.reject(name, lineno, "invalid-utf8", str(uexc), raw=line.decode("utf-8", "replace"))
                         continue
-                    self.reject(name, lineno, "malformed-json", str(exc), raw=text)
+                    self.reject(name, lineno, "malformed-json", f"{exc.msg} at column {exc.colno}", raw=text)
                     continue
                 if not isinstance(row, dict):
                     self.reject(name, lineno, "not-an-object", f"a JSON {type(row).__name__}, not an object",
