@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pdcorpus.io.parquet import parse_size
 from pdcorpus.io.readers import DEFAULT_MAX_CHARS, FORMATS, MAPPABLE
@@ -136,15 +136,6 @@ class CorpusConfig(_Strict):
     @classmethod
     def _no_stages(cls, value: Any) -> Any:
         return [] if value is None else value
-
-    @model_validator(mode="after")
-    def _unique_sources(self) -> "CorpusConfig":
-        seen: set[str] = set()
-        for source in self.sources:
-            if source.name in seen:
-                raise ValueError(f"two sources are named '{source.name}'; source names must be unique")
-            seen.add(source.name)
-        return self
 
     @property
     def work_dir(self) -> str:
@@ -264,15 +255,17 @@ def _messages(exc: ValidationError, model: Any, prefix: Loc, lines: dict[Loc, in
     return out
 
 
-def _interpolate(data: Any, loc: Loc, env: typing.Mapping[str, str], problems: list[tuple[Loc, str]]) -> Any:
+def _interpolate(data: Any, loc: Loc, env: typing.Mapping[str, str], problems: list[tuple[Loc, str]],
+                 used: dict[str, str]) -> Any:
     if isinstance(data, dict):
-        return {k: _interpolate(v, loc + (k,), env, problems) for k, v in data.items()}
+        return {k: _interpolate(v, loc + (k,), env, problems, used) for k, v in data.items()}
     if isinstance(data, list):
-        return [_interpolate(v, loc + (i,), env, problems) for i, v in enumerate(data)]
+        return [_interpolate(v, loc + (i,), env, problems, used) for i, v in enumerate(data)]
     if isinstance(data, str) and "${" in data:
         def sub(match: re.Match) -> str:
             name, default = match.group(1), match.group(2)
             if name in env:
+                used[name] = env[name]
                 return env[name]
             if default is not None:
                 return default
@@ -280,6 +273,14 @@ def _interpolate(data: Any, loc: Loc, env: typing.Mapping[str, str], problems: l
             return ""
         return _ENV.sub(sub, data)
     return data
+
+
+def _redact(message: str, used: dict[str, str]) -> str:
+    """Puts ``${NAME}`` back wherever an interpolated value would show: it may be a secret."""
+    for name, value in sorted(used.items(), key=lambda kv: -len(kv[1])):
+        if len(value) >= 3:
+            message = message.replace(value, f"${{{name}}}")
+    return message
 
 
 def _check_stages(specs: Any, prefix: Loc, lines: dict[Loc, int], file: str) -> list[str]:
@@ -327,7 +328,8 @@ def load_config(path: str | os.PathLike, env: typing.Mapping[str, str] | None = 
     if not isinstance(raw, dict):
         raise ConfigError([f"{file}:1: a corpus file is a mapping with name, output and sources"])
     env_problems: list[tuple[Loc, str]] = []
-    data = _interpolate(raw, (), os.environ if env is None else env, env_problems)
+    used: dict[str, str] = {}
+    data = _interpolate(raw, (), os.environ if env is None else env, env_problems, used)
     problems = [f"{file}:{_line_of(lines, loc)}: {format_loc(loc)}: {msg}" for loc, msg in env_problems]
     if output is not None:
         data["output"] = output
@@ -337,11 +339,17 @@ def load_config(path: str | os.PathLike, env: typing.Mapping[str, str] | None = 
         problems.extend(_messages(exc, CorpusConfig, (), lines, file))
         config = None
     problems.extend(_check_stages(data.get("stages"), ("stages",), lines, file))
+    names: set[Any] = set()
     for index, source in enumerate(data.get("sources") or []):
         if isinstance(source, dict):
+            if source.get("name") in names:
+                loc = ("sources", index, "name")
+                problems.append(f"{file}:{_line_of(lines, loc)}: {format_loc(loc)}: two sources are named "
+                                f"'{source['name']}'; source names must be unique")
+            names.add(source.get("name"))
             problems.extend(_check_stages(source.get("stages"), ("sources", index, "stages"), lines, file))
     if problems or config is None:
-        raise ConfigError(problems)
+        raise ConfigError([_redact(p, used) for p in problems])
     return LoadedConfig(config=config, path=file, text=text, raw=raw)
 
 
