@@ -86,18 +86,27 @@ class PartitionedSpill:
         elif self._buffered > self.buffer_bytes:
             self._flush(max(self._sizes, key=lambda p: (self._sizes[p], p)))
 
+    def add_batch(self, partition: str, batch: pa.RecordBatch) -> None:
+        """Columnar records for one partition: written in row groups of at most ``flush_rows``."""
+        for start in range(0, batch.num_rows, self.flush_rows):
+            self._write(partition, pa.Table.from_batches([batch.slice(start, self.flush_rows)]))
+
     def _flush(self, partition: str) -> None:
         records = self._buffers.pop(partition)
         self._buffered -= self._sizes.pop(partition)
+        self._write(partition, records_to_table(records))
+
+    def _write(self, partition: str, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
         if self._writer is None:
             self.fs.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
             self._fh = self.fs.open(self._tmp, "wb")
             self._writer = pq.ParquetWriter(self._fh, SCHEMA, compression=self.compression)
-        table = records_to_table(records)
-        self._writer.write_table(table, row_group_size=len(records))
-        self.index.setdefault(partition, []).append([self._groups, len(records), 0])
+        self._writer.write_table(table, row_group_size=table.num_rows)
+        self.index.setdefault(partition, []).append([self._groups, table.num_rows, 0])
         self._groups += 1
-        self.rows += len(records)
+        self.rows += table.num_rows
 
     def close(self) -> dict[str, list[list[int]]]:
         """Flushes what is left (partitions in sorted order), renames the file into place."""
@@ -140,8 +149,3 @@ def read_units(fs: fsspec.AbstractFileSystem, units: list[Unit], columns: list[s
                     table = table.slice(unit.start, unit.rows)
                 yield from table.to_batches(max_chunksize=FLUSH_ROWS)
                 i += 1
-
-
-def empty_table(columns: list[str] | None = None) -> pa.Table:
-    schema = SCHEMA if columns is None else pa.schema([SCHEMA.field(c) for c in columns])
-    return schema.empty_table()

@@ -14,6 +14,8 @@ import uuid
 from typing import Any, Callable, Iterable, Iterator
 
 import fsspec
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pdcorpus.config import build_stage
 from pdcorpus.exchange import PartitionedSpill, bucket_of, read_units
@@ -129,6 +131,24 @@ class TaskContext:
         return index, spill.rows
 
 
+    def spill_batches(self, batches: Iterable[pa.RecordBatch], progress: Progress | None) -> tuple[dict, int]:
+        """Columnar output going to the writer: partitioned by source without becoming records."""
+        spill = PartitionedSpill(self.work_fs, self.exchange, self.plan.config.shards.compression)
+        try:
+            for batch in batches:
+                sources = batch.column("source")
+                for source in sorted(set(sources.to_pylist())):
+                    part = batch.filter(pc.equal(sources, source))
+                    spill.add_batch(source, part)
+                if progress is not None:
+                    progress(batch.num_rows)
+            index = spill.close()
+        except BaseException:
+            spill.abort()
+            raise
+        return index, spill.rows
+
+
 def _input_sha256(file: InputFile, storage_options: dict) -> str:
     fs, path = fsspec.core.url_to_fs(file.url, **storage_options)
     digest = hashlib.sha256()
@@ -168,8 +188,11 @@ def run_bucket(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | 
     def batches(columns: list[str] | None = None):
         return read_units(ctx.work_fs, units, columns)
 
-    stream = _chain(_counted(stage.reduce(batches), progress), [s for _, s in after])
-    index, rows = ctx.spill(stream)
+    if not after and plan.next_global(phase) is None and hasattr(stage, "reduce_batches"):
+        index, rows = ctx.spill_batches(stage.reduce_batches(batches), progress)
+    else:
+        stream = _chain(_counted(stage.reduce(batches), progress), [s for _, s in after])
+        index, rows = ctx.spill(stream)
     stats = {key: stage.stats.to_dict()}
     stats.update({k: s.stats.to_dict() for k, s in after})
     return {"file": ctx.exchange, "index": index, "rows": rows, "stats": stats,

@@ -20,6 +20,11 @@ import fsspec
 import orjson
 import pyarrow.parquet as pq
 
+try:  # ISA-L's gzip is a declared dependency, but pdcorpus still reads .gz without it
+    from isal import igzip
+except ImportError:  # pragma: no cover
+    igzip = None
+
 from pdcorpus.record import COLUMNS, Record, content_hash
 from pdcorpus.stages.base import Reject, RejectSink, StageStats
 
@@ -29,6 +34,20 @@ FORMATS = ("jsonl", "parquet", "csv", "text")
 MAPPABLE = ("id", "text", "caption", "url", "license", "date", "title", "author", "retrieved_at")
 DEFAULT_MAX_CHARS = 10_000_000
 _SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes, as surrogateescape keeps them
+
+
+class _ClosingGzip(igzip.IGzipFile if igzip is not None else object):  # type: ignore[misc]
+    """An ISA-L gzip reader that also closes the file it reads from."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
 
 
 class InputError(Exception):
@@ -187,9 +206,12 @@ class Reader:
             return None
         return orjson.dumps(extra, option=orjson.OPT_SORT_KEYS, default=str).decode()
 
-    def open(self, file: InputFile, mode: str = "rb"):
+    def open(self, file: InputFile):
+        """The file's bytes, decompressed by its ending (gzip through ISA-L, about three times faster)."""
         try:
-            return fsspec.open(file.url, mode, compression="infer", **self.storage_options).open()
+            if file.url.endswith(".gz") and igzip is not None:
+                return _ClosingGzip(fsspec.open(file.url, "rb", **self.storage_options).open())
+            return fsspec.open(file.url, "rb", compression="infer", **self.storage_options).open()
         except (OSError, ValueError) as exc:
             raise InputError(f"{file.url}: cannot open: {exc}") from exc
 

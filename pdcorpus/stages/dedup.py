@@ -64,8 +64,8 @@ class ExactDedup(GlobalStage):
             self.stats.add(record.source, n_out=1)
             yield record
 
-    def reduce(self, batches: Callable[..., Iterator[pa.RecordBatch]]) -> Iterator[Record]:
-        """One bucket, in two passes: find each hash's survivor from three columns, then stream."""
+    def _winners(self, batches: Callable[..., Iterator[pa.RecordBatch]]) -> dict[str, tuple[tuple[int, str], int]]:
+        """First pass over a bucket, three columns only: each hash's survivor and its position."""
         winner: dict[str, tuple[tuple[int, str], int]] = {}
         position = 0
         for batch in batches(columns=["content_hash", "source", "id"]):
@@ -76,6 +76,11 @@ class ExactDedup(GlobalStage):
                 if current is None or rank < current[0]:
                     winner[h] = (rank, position)
                 position += 1
+        return winner
+
+    def reduce(self, batches: Callable[..., Iterator[pa.RecordBatch]]) -> Iterator[Record]:
+        """One bucket, in two passes: find each hash's survivor from three columns, then stream."""
+        winner = self._winners(batches)
         position = 0
         for batch in batches():
             for record in table_to_records(batch):
@@ -87,3 +92,22 @@ class ExactDedup(GlobalStage):
                 else:
                     self.drop(record, "duplicate", f"of {rank[1]}")
                 position += 1
+
+    def reduce_batches(self, batches: Callable[..., Iterator[pa.RecordBatch]]) -> Iterator[pa.RecordBatch]:
+        """``reduce`` on Arrow batches, for when no record-level stage follows: only the
+        duplicates become records (for their rejects), survivors stay columnar."""
+        winner = self._winners(batches)
+        position = 0
+        for batch in batches():
+            hashes = batch.column("content_hash").to_pylist()
+            sources = batch.column("source").to_pylist()
+            keep = [winner[h][1] == position + i for i, h in enumerate(hashes)]
+            position += len(hashes)
+            for src, kept in zip(sources, keep):
+                self.stats.add(src, 1, 1 if kept else 0)
+            if not all(keep):
+                dropped = batch.filter(pa.array([not k for k in keep]))
+                for record in table_to_records(dropped):
+                    self.drop(record, "duplicate", f"of {winner[record.content_hash][0][1]}")
+                batch = batch.filter(pa.array(keep))
+            yield batch
