@@ -72,10 +72,8 @@ class Build:
         self.keep_work = keep_work
         self.runner = runner or LocalRunner(workers, progress=progress)
         cfg = self.loaded.config
-        self.out_fs, root = fsspec.core.url_to_fs(cfg.output)
-        self.out = root.rstrip("/")
-        self.work_fs, root = fsspec.core.url_to_fs(cfg.work_dir)
-        self.work = root.rstrip("/")
+        self.out_fs, self.out = cfg.output_fs()
+        self.work_fs, self.work = cfg.work_fs()
         self.timings: dict[str, float] = {}
 
     # -- the work folder -----------------------------------------------------

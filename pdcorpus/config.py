@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
+import fsspec
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -90,7 +91,7 @@ class ShardsConfig(_Strict):
     @classmethod
     def _size(cls, value: Any) -> int:
         size = parse_size(value)
-        if size < 1024:
+        if size < 1000:
             raise ValueError(f"{size} bytes is too small for a shard (at least 1KB)")
         return size
 
@@ -125,6 +126,7 @@ class CorpusConfig(_Strict):
     name: str = Field(pattern=_NAME)
     output: str
     work: str | None = None
+    storage_options: dict[str, Any] = Field(default_factory=dict)  # for output and work (fsspec)
     sources: list[SourceConfig] = Field(min_length=1)
     stages: list[dict[str, Any]] = Field(default_factory=list)
     shards: ShardsConfig = Field(default_factory=ShardsConfig)
@@ -140,6 +142,15 @@ class CorpusConfig(_Strict):
     @property
     def work_dir(self) -> str:
         return self.work or f"{self.output.rstrip('/')}/.work"
+
+    def output_fs(self) -> tuple[fsspec.AbstractFileSystem, str]:
+        """The output's filesystem and root path (no trailing slash)."""
+        fs, root = fsspec.core.url_to_fs(self.output, **self.storage_options)
+        return fs, root.rstrip("/")
+
+    def work_fs(self) -> tuple[fsspec.AbstractFileSystem, str]:
+        fs, root = fsspec.core.url_to_fs(self.work_dir, **self.storage_options)
+        return fs, root.rstrip("/")
 
 
 @dataclass

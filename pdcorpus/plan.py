@@ -22,8 +22,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import fsspec
-
 from pdcorpus.config import LoadedConfig
 from pdcorpus.exchange import Unit
 from pdcorpus.io.parquet import shard_name
@@ -192,8 +190,3 @@ def make_plan(loaded: LoadedConfig) -> Plan:
     priority = {s.name: (s.priority if s.priority is not None else i) for i, s in enumerate(config.sources)}
     return Plan(loaded=loaded, inputs=inputs, buckets=buckets, phases=phases, pre_global=list(pre),
                 after_global=after, source_priority=priority)
-
-
-def output_fs(url: str, storage_options: dict | None = None) -> tuple[fsspec.AbstractFileSystem, str]:
-    fs, path = fsspec.core.url_to_fs(url, **(storage_options or {}))
-    return fs, path.rstrip("/")

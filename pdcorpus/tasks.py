@@ -41,8 +41,8 @@ class RejectWriter:
         self.enabled = cfg.write
         self.content = cfg.content
         self.strict = strict
-        self.fs, root = fsspec.core.url_to_fs(plan.config.output)
-        self.path = f"{root.rstrip('/')}/rejects/{phase.name}-t{task:05d}.jsonl"
+        self.fs, root = plan.config.output_fs()
+        self.path = f"{root}/rejects/{phase.name}-t{task:05d}.jsonl"
         self._tmp = f"{self.path}.tmp-{uuid.uuid4().hex[:8]}"
         self._fh = None
         self.count = 0
@@ -103,8 +103,7 @@ class TaskContext:
         self.plan = plan
         self.phase = phase
         self.index = index
-        self.work_fs, root = fsspec.core.url_to_fs(plan.config.work_dir)
-        self.work_root = root.rstrip("/")
+        self.work_fs, self.work_root = plan.config.work_fs()
         self.dir = f"{self.work_root}/{phase.name}"
         self.exchange = f"{self.dir}/t{index:05d}.parquet"
 
@@ -201,8 +200,8 @@ def run_bucket(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | 
 
 def run_shard(plan: Plan, phase: Phase, task: ShardTask, progress: Progress | None, strict: bool) -> dict:
     ctx = TaskContext(plan, phase, task.index)
-    out_fs, root = fsspec.core.url_to_fs(plan.config.output)
-    path = f"{root.rstrip('/')}/{task.path}"
+    out_fs, root = plan.config.output_fs()
+    path = f"{root}/{task.path}"
     units = list(task.units)
 
     def tables():
@@ -237,8 +236,8 @@ RUNNERS = {"read": run_read, "global": run_bucket, "write": run_shard}
 
 
 def marker_path(plan: Plan, phase: Phase, index: int) -> tuple[fsspec.AbstractFileSystem, str]:
-    fs, root = fsspec.core.url_to_fs(plan.config.work_dir)
-    return fs, f"{root.rstrip('/')}/{phase.name}/t{index:05d}.done.json"
+    fs, root = plan.config.work_fs()
+    return fs, f"{root}/{phase.name}/t{index:05d}.done.json"
 
 
 def execute(plan: Plan, phase: Phase, task: Any, progress: Progress | None = None, strict: bool = False) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import json
 import os
 import uuid
 from pathlib import Path
@@ -21,7 +22,6 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-import pdcorpus
 from pdcorpus import (CsvReader, JsonlReader, ParquetReader, Record, Reject, TextReader, content_hash,
                       read_csv, read_jsonl, read_parquet, read_text)
 from pdcorpus.io.readers import InputError, InputFile, expand_paths
@@ -84,18 +84,7 @@ COMPRESSIONS = {
 }
 
 
-ZST_LINES_BUG = pytest.mark.xfail(
-    raises=io.UnsupportedOperation, strict=True,
-    reason="pdcorpus bug: on Python < 3.14 fsspec opens .zst with zstandard's stream_reader, which cannot be "
-           "iterated by line; JsonlReader needs it wrapped in io.BufferedReader (see the report)")
-
-
-# fsspec falls back to zstandard's stream_reader when neither compression.zstd (3.14) nor backports.zstd exists.
-_ZSTD_IS_STREAM_READER = fsspec.compression.compr["zstd"].__name__ == "zstandard_file"
-
-
-@pytest.mark.parametrize("ending", [pytest.param(e, marks=ZST_LINES_BUG) if e == ".jsonl.zst" and _ZSTD_IS_STREAM_READER
-                                    else e for e in COMPRESSIONS])
+@pytest.mark.parametrize("ending", list(COMPRESSIONS))
 def test_jsonl_gives_the_same_records_plain_or_compressed(tmp_path, ending):
     compress, magic = COMPRESSIONS[ending]
     path = tmp_path / f"books{ending}"
@@ -107,6 +96,27 @@ def test_jsonl_gives_the_same_records_plain_or_compressed(tmp_path, ending):
     assert fields_of(records, *RECORD_VIEW) == EXPECTED_BOOKS
     assert [r.content_hash for r in records] == [content_hash(b["body"]) for b in BOOKS]
     assert all(isinstance(r, Record) for r in records)
+
+
+@pytest.mark.parametrize("ending", [".jsonl.gz", ".jsonl.zst"])
+def test_concatenated_compressed_streams_read_as_one_file(tmp_path, ending):
+    """``cat a.gz b.gz > c.gz`` (gzip members, zstd frames) is a valid file holding both parts."""
+    compress = COMPRESSIONS[ending][0]
+    path = tmp_path / f"books{ending}"
+    path.write_bytes(b"".join(compress(jsonl_bytes([book])) for book in BOOKS))
+
+    records = list(read_jsonl(str(path), source="books", fields=BOOK_FIELDS))
+
+    assert fields_of(records, *RECORD_VIEW) == EXPECTED_BOOKS
+
+
+def test_a_truncated_compressed_input_is_an_input_error_naming_the_file(tmp_path):
+    path = tmp_path / "cut.jsonl.gz"
+    data = gzip.compress(jsonl_bytes([{"id": i, "text": f"record number {i}"} for i in range(2000)]))
+    path.write_bytes(data[: len(data) // 2])
+
+    with pytest.raises(InputError, match="cut.jsonl.gz"):
+        list(read_jsonl(str(path), source="cut"))
 
 
 def test_jsonl_reader_class_reads_one_input_file_and_counts(tmp_path):
@@ -131,7 +141,8 @@ def test_fields_reach_nested_values_by_dotted_path(tmp_path):
     path.write_bytes(jsonl_bytes([
         {"ident": {"ark": "ark:/13960/t1"}, "doc": {"body": "Chapter one.", "title": "A Tale"},
          "creators": [{"name": "Ann Author"}, {"name": "Second Hand"}],
-         "rights": {"statement": "http://rightsstatements.org/vocab/NoC-US/1.0/"}, "source_url": "https://example.org/1"},
+         "rights": {"statement": "http://rightsstatements.org/vocab/NoC-US/1.0/", "holder": "Archive"},
+         "source_url": "https://example.org/1"},
     ]))
 
     (record,) = read_jsonl(str(path), source="arch", fields={
@@ -145,7 +156,10 @@ def test_fields_reach_nested_values_by_dotted_path(tmp_path):
     assert record.url == "https://example.org/1"
     assert record.license_raw == "http://rightsstatements.org/vocab/NoC-US/1.0/"
     assert record.license is None
-    assert record.metadata is None  # every top-level field was mapped
+    # Mapped leaves are not repeated in metadata; their unmapped siblings stay, and a list
+    # of which only one item was mapped is kept whole.
+    assert json.loads(record.metadata) == {"creators": [{"name": "Ann Author"}, {"name": "Second Hand"}],
+                                           "rights": {"holder": "Archive"}}
 
 
 def test_columns_with_their_own_names_are_mapped_without_saying_so(tmp_path):
@@ -333,8 +347,6 @@ def test_without_on_reject_bad_lines_are_only_counted(tmp_path):
     assert reader.stats.to_dict()["dropped"] == {"malformed-json": 1}
 
 
-@pytest.mark.xfail(strict=True, reason="pdcorpus bug: a caption that is empty, blank or not a string is not "
-                                       "set aside the way text is (see the report)")
 def test_a_caption_alone_must_still_be_text_with_content(tmp_path):
     path = tmp_path / "captions.jsonl"
     path.write_bytes(jsonl_bytes([{"id": "e", "caption": ""}, {"id": "w", "caption": "  "}, {"id": "n", "caption": 7},
@@ -347,8 +359,6 @@ def test_a_caption_alone_must_still_be_text_with_content(tmp_path):
     assert [(r.reason, r.line) for r in rejects] == [("empty-text", 1), ("empty-text", 2), ("text-not-a-string", 3)]
 
 
-@pytest.mark.xfail(strict=True, reason="pdcorpus bug: a UTF-8 byte-order mark is stripped from text files only, "
-                                       "not from JSONL or CSV (see the report)")
 def test_a_byte_order_mark_at_the_start_of_jsonl_or_csv_is_not_content(tmp_path):
     (tmp_path / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + jsonl_bytes([{"id": 1, "text": "Hello."}]))
     (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbfid,text\r\n1,Hello.\r\n")  # Excel's "CSV UTF-8"

@@ -8,9 +8,9 @@ nothing leaves 127.0.0.1.
 How the endpoint is given:
 * inputs: ``storage_options={"client_kwargs": {"endpoint_url": ...}}`` — in
   ``read_jsonl(...)`` and in the corpus file under ``read.storage_options``;
-* output and work folder: the corpus file has no storage options for them, so
-  botocore's ``AWS_ENDPOINT_URL_S3`` environment variable points s3fs there
-  (it is read when a client is made, so worker processes inherit it).
+* output and work folder: the corpus file's top-level ``storage_options``,
+  so that a corpus file alone describes a build on any S3-compatible store
+  (worker processes get it with the plan; no environment variable is set).
 """
 
 from __future__ import annotations
@@ -37,8 +37,22 @@ ENDPOINT_VARS = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "FSSPEC_S3_ENDPOINT_
 
 
 @pytest.fixture(scope="session")
-def s3_endpoint(tmp_path_factory):
-    """A moto S3 server on 127.0.0.1 (a free port) and an environment that can only reach it."""
+def s3_endpoint():
+    """A moto S3 server on 127.0.0.1, on a free port, for the whole session."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()  # if it cannot start, this fixture errors and every test here fails
+    host, port = server.get_host_and_port()
+    assert (host, port > 0) == ("127.0.0.1", True)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def aws_env(tmp_path_factory):
+    """Dummy credentials, and nothing from this machine's AWS setup; undone after this module."""
     nowhere = tmp_path_factory.mktemp("aws") / "none"
     with pytest.MonkeyPatch.context() as mp:
         for name in ENDPOINT_VARS:
@@ -49,19 +63,11 @@ def s3_endpoint(tmp_path_factory):
         mp.setenv("AWS_EC2_METADATA_DISABLED", "true")
         mp.setenv("AWS_CONFIG_FILE", str(nowhere))
         mp.setenv("AWS_SHARED_CREDENTIALS_FILE", str(nowhere))
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()  # if it cannot start, this fixture errors and every test here fails
-        host, port = server.get_host_and_port()
-        assert (host, port > 0) == ("127.0.0.1", True)
-        try:
-            yield f"http://{host}:{port}"
-        finally:
-            server.stop()
+        yield
 
 
 @pytest.fixture
-def s3(s3_endpoint) -> s3fs.S3FileSystem:
+def s3(s3_endpoint, aws_env) -> s3fs.S3FileSystem:
     """A client of the test server for putting inputs and checking outputs."""
     return s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3_endpoint}, skip_instance_cache=True)
 
@@ -142,6 +148,9 @@ def test_read_a_text_folder_from_s3_ids_relative_to_the_folder(s3, bucket, s3_en
 CORPUS_YAML = """\
 name: s3-books
 output: {output}
+storage_options:
+  client_kwargs:
+    endpoint_url: "{endpoint}"
 sources:
   - name: books
     read:
@@ -155,7 +164,7 @@ stages:
   - length: {{min_chars: 20}}
   - dedup: {{method: exact}}
 shards:
-  max_bytes: 1KB
+  max_bytes: 1KiB
 exchange:
   buckets: 2
 """
@@ -169,12 +178,12 @@ def test_build_with_inputs_and_output_on_s3_matches_a_local_build(s3, bucket, s3
     blobs = put_inputs(s3, bucket)
     config = tmp_path / "corpus.yaml"
     config.write_text(CORPUS_YAML.format(output=f"s3://{bucket}/out", bucket=bucket, endpoint=s3_endpoint))
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_endpoint)  # the output side: see the module docstring
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)  # the corpus file alone says where S3 is
 
     manifest = pdcorpus.build(str(config), workers=2, progress=False)
 
     # What the build says it did.
-    assert manifest["records_in"] == 6  # 5 good lines and an empty text; the broken line is not a record
+    assert manifest["records_in"] == 7  # every non-blank input line, set aside or not
     assert manifest["dropped"] == {"dedup:exact:duplicate": 1, "length:too-short": 1,
                                    "read:empty-text": 1, "read:malformed-json": 1}
     assert manifest["records_out"] == 3
@@ -186,9 +195,13 @@ def test_build_with_inputs_and_output_on_s3_matches_a_local_build(s3, bucket, s3
     # What is on S3: the manifest, the shards it lists, the rejects; the work folder is gone.
     s3.invalidate_cache()
     assert json.loads(s3.cat(f"{bucket}/out/manifest.json")) == manifest
-    assert sorted(s3.find(f"{bucket}/out/data")) == sorted(f"{bucket}/out/{s['path']}" for s in manifest["shards"])
-    assert not s3.exists(f"{bucket}/out/.work")
-    assert len(manifest["shards"]) >= 1
+    # Nothing else: no temporary names left by the write-then-rename steps, no work folder.
+    assert sorted(s3.find(f"{bucket}/out")) == sorted(
+        [f"{bucket}/out/manifest.json"] + [f"{bucket}/out/{s['path']}" for s in manifest["shards"]]
+        + [f"{bucket}/out/{path}" for path in manifest["rejects"]["files"]])
+    assert len(manifest["shards"]) >= 2  # 1KiB shards: the records are spread over several
+    assert [s["path"] for s in manifest["shards"]] == [
+        f"data/books/train-{i:05d}-of-{len(manifest['shards']):05d}.parquet" for i in range(len(manifest["shards"]))]
     tables = []
     for shard in manifest["shards"]:
         data = s3.cat(f"{bucket}/out/{shard['path']}")

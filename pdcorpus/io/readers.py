@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator
 import fsspec
 import orjson
 import pyarrow.parquet as pq
+import zstandard
 
 try:  # ISA-L's gzip is a declared dependency, but pdcorpus still reads .gz without it
     from isal import igzip
@@ -121,6 +122,23 @@ def _getter(path: str) -> Callable[[dict], Any]:
     return get
 
 
+def _without(obj: dict, path: list[str]) -> dict:
+    """A copy of ``obj`` without the leaf at ``path`` (containers left empty are removed too)."""
+    head, rest = path[0], path[1:]
+    if head not in obj:
+        return obj
+    out = dict(obj)
+    if not rest or obj[head] is None:  # the mapped value, or its absence along the path
+        del out[head]
+    elif isinstance(obj[head], dict):
+        inner = _without(obj[head], rest)
+        if inner:
+            out[head] = inner
+        else:
+            del out[head]
+    return out
+
+
 def _as_str(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
@@ -144,7 +162,9 @@ class Reader:
         if unknown:
             raise ValueError(f"fields: cannot map to {sorted(unknown)}; mappable columns are {list(MAPPABLE)}")
         self._get = {col: _getter(path) for col, path in self.fields.items()}
-        self._mapped_tops = {path.split(".")[0] for path in self.fields.values()}
+        # Input fields already in a column are not repeated in metadata; a nested one leaves its siblings.
+        self._whole = {path for path in self.fields.values() if "." not in path}
+        self._nested = [path.split(".") for path in self.fields.values() if "." in path]
         self.metadata = metadata
         self._meta_get = ({p: _getter(p) for p in metadata} if isinstance(metadata, list) else None)
         self.max_chars = max_chars
@@ -165,22 +185,26 @@ class Reader:
         """One input row as a record, or None after setting it aside."""
         get = self._get
         raw_id = get["id"](row)
-        text = get["text"](row)
-        caption = _as_str(get["caption"](row))
         rid = f"{self.source}:{_as_str(raw_id)}" if raw_id not in (None, "") else None
+        text = get["text"](row)
+        caption = get["caption"](row)
         if text is None and caption is None:
             self.reject(file, line, "missing-text", f"no value at '{self.fields['text']}'", id=rid)
             return None
-        if text is not None and not isinstance(text, str):
-            self.reject(file, line, "text-not-a-string",
-                        f"'{self.fields['text']}' is {type(text).__name__}, not text", id=rid)
-            return None
-        if text is not None:
-            if not text.strip():
-                self.reject(file, line, "empty-text", id=rid)
+        # Text and caption are checked alike: a string, not blank, not over-long.
+        for column, value in (("text", text), ("caption", caption)):
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                self.reject(file, line, "text-not-a-string",
+                            f"'{self.fields[column]}' is {type(value).__name__}, not text", id=rid)
                 return None
-            if len(text) > self.max_chars:
-                self.reject(file, line, "too-long-document", f"{len(text)} characters > max_chars {self.max_chars}", id=rid)
+            if not value.strip():
+                self.reject(file, line, "empty-text", f"'{self.fields[column]}' is blank", id=rid)
+                return None
+            if len(value) > self.max_chars:
+                self.reject(file, line, "too-long-document",
+                            f"{len(value)} characters > max_chars {self.max_chars}", id=rid)
                 return None
         chash = content_hash(text if text is not None else caption)
         if rid is None:
@@ -197,7 +221,10 @@ class Reader:
 
     def _metadata(self, row: dict) -> str | None:
         if self.metadata == "*":
-            extra = {k: v for k, v in row.items() if k not in self._mapped_tops}
+            extra = {k: v for k, v in row.items() if k not in self._whole}
+            for path in self._nested:
+                if path[0] in extra:
+                    extra = _without(extra, path)
         elif self._meta_get:
             extra = {p: g(row) for p, g in self._meta_get.items()}
         else:
@@ -211,6 +238,11 @@ class Reader:
         try:
             if file.url.endswith(".gz") and igzip is not None:
                 return _ClosingGzip(fsspec.open(file.url, "rb", **self.storage_options).open())
+            if file.url.endswith(".zst"):
+                # fsspec's zstd reader cannot be iterated by line before Python 3.14.
+                raw = fsspec.open(file.url, "rb", **self.storage_options).open()
+                return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(
+                    raw, read_across_frames=True, closefd=True))
             return fsspec.open(file.url, "rb", compression="infer", **self.storage_options).open()
         except (OSError, ValueError) as exc:
             raise InputError(f"{file.url}: cannot open: {exc}") from exc
@@ -220,7 +252,11 @@ class Reader:
 
     def read_all(self, files: Iterable[InputFile]) -> Iterator[Record]:
         for file in files:
-            yield from self.read(file)
+            try:
+                yield from self.read(file)
+            except (EOFError, zstandard.ZstdError, OSError) as exc:
+                # A truncated or corrupt file: what it holds after this point cannot be read at all.
+                raise InputError(f"{file.url}: cannot read past a corrupt or truncated stream: {exc}") from exc
 
 
 class JsonlReader(Reader):
@@ -232,6 +268,8 @@ class JsonlReader(Reader):
         name = file.url
         with self.open(file) as fh:
             for lineno, line in enumerate(fh, 1):
+                if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+                    line = line[3:]
                 if not line.strip():
                     continue
                 try:
@@ -240,13 +278,15 @@ class JsonlReader(Reader):
                     try:
                         text = line.decode("utf-8")
                     except UnicodeDecodeError as uexc:
-                        self.reject(name, lineno, "invalid-utf8", str(uexc), raw=line.decode("utf-8", "replace"))
+                        self.reject(name, lineno, "invalid-utf8", str(uexc),
+                                    raw=line.rstrip(b"\r\n").decode("utf-8", "replace"))
                         continue
-                    self.reject(name, lineno, "malformed-json", f"{exc.msg} at column {exc.colno}", raw=text)
+                    self.reject(name, lineno, "malformed-json", f"{exc.msg} at column {exc.colno}",
+                                raw=text.rstrip("\r\n"))
                     continue
                 if not isinstance(row, dict):
                     self.reject(name, lineno, "not-an-object", f"a JSON {type(row).__name__}, not an object",
-                                raw=line.decode("utf-8", "replace"))
+                                raw=line.rstrip(b"\r\n").decode("utf-8", "replace"))
                     continue
                 record = self.make_record(row, name, lineno)
                 if record is not None:
@@ -265,7 +305,7 @@ class CsvReader(Reader):
     def read(self, file: InputFile) -> Iterator[Record]:
         name = file.url
         with self.open(file) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
             reader = csv.reader(text, delimiter=self.delimiter)
             try:
                 header = next(reader)
