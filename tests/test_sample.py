@@ -1,0 +1,94 @@
+"""The bundled sample, built by the command the README gives, checked against the generator's ground truth."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPECTED = json.loads((ROOT / "samples" / "EXPECTED.json").read_text())
+REASONS = {"invalid_json": "malformed-json", "invalid_utf8": "invalid-utf8", "missing_text": "missing-text",
+           "non_string_text": "text-not-a-string", "empty_text": "missing-text"}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample") / "out"
+    run = subprocess.run([sys.executable, "-m", "pdcorpus.cli", "build", "configs/sample.yaml", "--output", str(out),
+                          "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "records in 4 shards" in run.stdout
+    return out
+
+
+def test_the_sample_generator_is_deterministic(tmp_path):
+    """The committed sample is what generate.py makes (the ground truth lists every file's sha256)."""
+    for source in EXPECTED["sources"].values():
+        for f in source["files"]:
+            data = (ROOT / "samples" / f["path"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == f["sha256"], f["path"]
+
+
+def test_every_input_record_is_read_and_malformed_ones_are_set_aside(sample):
+    manifest = json.loads((sample / "manifest.json").read_text())
+    assert manifest["records_in"] == EXPECTED["totals"]["input_records"]
+    for name, truth in EXPECTED["sources"].items():
+        read = next(s for s in manifest["stages"] if s["scope"] == name and s["stage"] == "read")
+        assert read["records_in"] == truth["input_records"], name
+        assert read["records_out"] == truth["valid_records"], name
+        expected = Counter()
+        for kind, n in truth["malformed"].items():
+            expected[REASONS[kind]] += n
+        assert read["dropped"] == dict(expected), name
+    rejects = [json.loads(line) for f in manifest["rejects"]["files"] for line in (sample / f).read_text().splitlines()]
+    read_rejects = [r for r in rejects if r["stage"] == "read"]
+    assert len(read_rejects) == EXPECTED["totals"]["malformed"]
+    for truth in (m for s in EXPECTED["sources"].values() for m in s["malformed_detail"]):
+        if "line" in truth:  # JSONL: the physical line
+            match = [r for r in read_rejects if r["file"].endswith(truth["file"]) and r["line"] == truth["line"]]
+        else:  # CSV: the data row number; the reject gives the physical line (text cells span lines) and the id
+            match = [r for r in read_rejects if r["file"].endswith(truth["file"])
+                     and r["id"] == f"{truth['source']}:{truth['id']}"]
+            assert match and match[0]["line"] > truth["row"]
+        assert [r["reason"] for r in match] == [REASONS[truth["kind"]]], truth
+
+
+def test_exact_dedup_leaves_one_record_per_normalized_text(sample):
+    manifest = json.loads((sample / "manifest.json").read_text())
+    kept_by_length = [r for r in EXPECTED["records"] if r["chars"] >= 50]
+    distinct = {r["normalized_sha256"] for r in kept_by_length}
+    assert manifest["records_out"] == len(distinct)
+    rows = [row for shard in manifest["shards"] for row in pq.read_table(sample / shard["path"]).to_pylist()]
+    assert len(rows) == manifest["records_out"]
+    assert len({r["content_hash"] for r in rows}) == len(rows)
+    # Of every duplicate group, the survivor is the member of the earliest source in the config, lowest id.
+    order = {"books": 0, "newspapers": 1, "letters": 2, "wiki": 3}
+    kept_ids = {r["id"] for r in rows}
+    lengths = {(r["source"], r["id"]): r["chars"] for r in EXPECTED["records"]}
+    for group in EXPECTED["exact_duplicate_groups"]:
+        members = [m for m in group["members"] if lengths[(m["source"], m["id"])] >= 50]
+        if not members:
+            continue
+        winner = min(members, key=lambda m: (order[m["source"]], f"{m['source']}:{m['id']}"))
+        assert f"{winner['source']}:{winner['id']}" in kept_ids
+        assert sum(f"{m['source']}:{m['id']}" in kept_ids for m in members) == 1
+
+
+def test_sample_records_carry_their_provenance(sample):
+    rows = {r["id"]: r for r in pq.read_table(sample / "data/books/train-00000-of-00001.parquet").to_pylist()}
+    truth = {r["id"]: r for r in EXPECTED["records"] if r["source"] == "books"}
+    some_id = next(i for i in rows)
+    record, fact = rows[some_id], truth[some_id.split(":", 1)[1]]
+    assert record["source"] == "books"
+    assert record["license_raw"] == (fact["rights"] or None)
+    assert record["url"].startswith("https://www.gutenberg.org/")
+    assert json.loads(record["metadata"])["lang"] == fact["lang"]
+    letters = pq.read_table(sample / "data/letters/train-00000-of-00001.parquet").column("id").to_pylist()
+    assert all(i.startswith("letters:") and i.count("/") == 1 for i in letters)
