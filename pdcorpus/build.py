@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections import Counter
 import time
 import uuid
 from datetime import datetime, timezone
@@ -38,7 +39,7 @@ def _write_json(fs: fsspec.AbstractFileSystem, path: str, data: Any) -> None:
     tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     with fs.open(tmp, "w") as fh:
-        json.dump(data, fh, indent=2, ensure_ascii=False, sort_keys=False)
+        json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
         fh.write("\n")
     fs.mv(tmp, path)
 
@@ -85,10 +86,11 @@ class Build:
             "output": self.loaded.config.output,
             "buckets": plan.buckets,
             "inputs": [[f.url, f.size] for files in plan.inputs.values() for f in files],
+            "today": plan.today,  # fixed at the start, so that a build resumed another day decides alike
         }
 
     def _clear_outputs(self) -> None:
-        for sub in ("data", "rejects"):
+        for sub in ("data", "rejects", "review"):
             if self.out_fs.exists(f"{self.out}/{sub}"):
                 self.out_fs.rm(f"{self.out}/{sub}", recursive=True)
         if self.out_fs.exists(f"{self.out}/manifest.json"):
@@ -102,6 +104,8 @@ class Build:
             self.work_fs.rm(self.work, recursive=True)
         if self.work_fs.exists(state_path):
             old = _read_json(self.work_fs, state_path)
+            plan.today = old.get("today", plan.today)
+            state["today"] = plan.today
             changed = [k for k in state if old.get(k) != state[k]]
             if changed:
                 raise BuildError(
@@ -131,7 +135,7 @@ class Build:
 
     def _sweep_temporaries(self) -> None:
         """Half-written files of tasks that were killed; every task has since completed."""
-        for sub in ("data", "rejects"):
+        for sub in ("data", "rejects", "review"):
             if self.out_fs.exists(f"{self.out}/{sub}"):
                 for path in self.out_fs.find(f"{self.out}/{sub}"):
                     if ".tmp-" in path.rsplit("/", 1)[-1]:
@@ -173,6 +177,7 @@ class Build:
         stats: dict[str, StageStats] = {}
         rejected = 0
         reject_files = []
+        queues: dict[str, dict[str, Any]] = {}
         for phase_results in results.values():
             for result in phase_results:
                 for key, data in result.get("stats", {}).items():
@@ -180,6 +185,11 @@ class Build:
                 rejected += result.get("rejected", 0)
                 if result.get("rejects"):
                     reject_files.append(result["rejects"][len(self.out) + 1:])
+                for name, queue in result.get("queues", {}).items():
+                    entry = queues.setdefault(name, {"count": 0, "files": []})
+                    entry["count"] += queue["rows"]
+                    if queue["path"]:
+                        entry["files"].append({"path": queue["path"][len(self.out) + 1:], "rows": queue["rows"]})
         order = {s.name: i for i, s in enumerate(cfg.sources)}
         order["global"] = len(order)
 
@@ -198,13 +208,26 @@ class Build:
         shard_list = [{k: s[k] for k in ("path", "source", "rows", "bytes", "sha256")} for s in shards]
         per_source = {}
         for source in cfg.sources:
-            mine = [s for s in shard_list if s["source"] == source.name]
+            mine = [s for s in shards if s["source"] == source.name]
             read = stats.get(f"{source.name}/read")
+            licenses: Counter = Counter()
+            languages: Counter = Counter()
+            for shard in mine:
+                licenses.update(shard.get("licenses", {}))
+                languages.update(shard.get("languages", {}))
+            decisions: Counter = Counter()
+            for key, stage_stats in stats.items():
+                if stage_stats.name == "rights" and source.name in stage_stats.by_source:
+                    decisions.update({k: v for k, v in stage_stats.by_source[source.name]["tally"].items()
+                                      if not k.startswith("license:")})
             per_source[source.name] = {
                 "records_read": read.records_in if read else 0,
                 "records_out": sum(s["rows"] for s in mine),
                 "shards": len(mine),
                 "bytes": sum(s["bytes"] for s in mine),
+                "licenses": dict(licenses.most_common()),
+                "languages": dict(languages.most_common()),
+                "rights_decisions": dict(sorted(decisions.items())),
             }
         inputs = [i for r in results[plan.phases[0].name] for i in r.get("inputs", [])]
         dropped: dict[str, int] = {}
@@ -225,11 +248,13 @@ class Build:
             "runner": {"name": getattr(self.runner, "name", type(self.runner).__name__),
                        "workers": getattr(self.runner, "workers", None), "buckets": plan.buckets,
                        "resumed": resumed},
+            "as_of": plan.today,
             "inputs": inputs,
             "records_in": sum(v["records_read"] for v in per_source.values()),
             "records_out": sum(s["rows"] for s in shard_list),
             "dropped": dict(sorted(dropped.items())),
             "rejects": {"count": rejected, "files": sorted(reject_files)},
+            "review": queues.get("review", {"count": 0, "files": []}),
             "sources": per_source,
             "stages": stages,
             "shards": shard_list,

@@ -54,9 +54,18 @@ class ReadConfig(_Strict):
         return [value] if isinstance(value, str) else value
 
 
+class SourceLicense(_Strict):
+    """A licence stated for a whole collection, with the evidence for it (a URL or a citation)."""
+
+    value: str = Field(min_length=1)
+    evidence: str | None = None
+    override: bool = False  # also over statements the records carry themselves
+
+
 class SourceConfig(_Strict):
     name: str = Field(pattern=_NAME)
     read: ReadConfig
+    license: SourceLicense | None = None
     fields: dict[str, str] = Field(default_factory=dict)
     metadata: Literal["*"] | list[str] | None = "*"
     priority: int | None = None
@@ -66,6 +75,11 @@ class SourceConfig(_Strict):
     @classmethod
     def _no_stages(cls, value: Any) -> Any:
         return [] if value is None else value
+
+    @field_validator("license", mode="before")
+    @classmethod
+    def _license_string(cls, value: Any) -> Any:
+        return {"value": value} if isinstance(value, str) else value
 
     @field_validator("fields", mode="before")
     @classmethod

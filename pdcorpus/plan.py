@@ -19,6 +19,7 @@ number of workers produces the same shards.
 from __future__ import annotations
 
 import math
+from datetime import date
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from pdcorpus.config import LoadedConfig
 from pdcorpus.exchange import Unit
 from pdcorpus.io.parquet import shard_name
 from pdcorpus.io.readers import InputFile, expand_paths
-from pdcorpus.stages import REGISTRY
+from pdcorpus.stages import REGISTRY, StageContext
 
 # Small text files are read many to a task, up to these bounds.
 TEXT_FILES_PER_TASK = 2000
@@ -89,10 +90,16 @@ class Plan:
     pre_global: list[dict[str, Any]]  # global stages before the first global one (run in read tasks)
     after_global: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # streaming stages after each global
     source_priority: dict[str, int] = field(default_factory=dict)
+    today: str = field(default_factory=lambda: date.today().isoformat())
 
     @property
     def config(self):
         return self.loaded.config
+
+    def context(self) -> StageContext:
+        licenses = {s.name: (s.license.value, s.license.evidence, s.license.override)
+                    for s in self.config.sources if s.license is not None}
+        return StageContext(source_priority=self.source_priority, source_licenses=licenses, today=self.today)
 
     def read_tasks(self) -> list[ReadTask]:
         tasks: list[ReadTask] = []

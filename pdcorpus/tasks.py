@@ -11,18 +11,20 @@ import hashlib
 import json
 import time
 import uuid
+from collections import Counter
 from typing import Any, Callable, Iterable, Iterator
 
 import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pdcorpus.config import build_stage
 from pdcorpus.exchange import PartitionedSpill, bucket_of, read_units
 from pdcorpus.io.parquet import file_sha256, write_parquet
 from pdcorpus.io.readers import READERS, InputFile
 from pdcorpus.plan import BucketTask, Phase, Plan, ReadTask, ShardTask
-from pdcorpus.record import Record
+from pdcorpus.record import SCHEMA, Record, records_to_table
 from pdcorpus.stages.base import GlobalStage, Reject, Stage
 
 Progress = Callable[[int], None]
@@ -68,6 +70,71 @@ class RejectWriter:
         return self.path
 
 
+class QueueWriter:
+    """Records diverted to a side queue (``review``) as Parquet in the output schema:
+    ``OUT/<queue>/<phase>-t<task>.parquet``, written whole then renamed."""
+
+    BATCH = 1024
+
+    def __init__(self, plan: Plan, phase: Phase, task: int, queue: str) -> None:
+        self.fs, root = plan.config.output_fs()
+        self.path = f"{root}/{queue}/{phase.name}-t{task:05d}.parquet"
+        self.compression = plan.config.shards.compression
+        self._tmp = f"{self.path}.tmp-{uuid.uuid4().hex[:8]}"
+        self._buffer: list[Record] = []
+        self._fh = None
+        self._writer: pq.ParquetWriter | None = None
+        self.count = 0
+
+    def add(self, record: Record) -> None:
+        self._buffer.append(record)
+        self.count += 1
+        if len(self._buffer) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        if self._writer is None:
+            self.fs.makedirs(self.path.rsplit("/", 1)[0], exist_ok=True)
+            self._fh = self.fs.open(self._tmp, "wb")
+            self._writer = pq.ParquetWriter(self._fh, SCHEMA, compression=None if self.compression == "none"
+                                            else self.compression)
+        self._writer.write_table(records_to_table(self._buffer))
+        self._buffer = []
+
+    def close(self) -> str | None:
+        self._flush()
+        if self._writer is None:
+            if self.fs.exists(self.path):
+                self.fs.rm(self.path)
+            return None
+        self._writer.close()
+        self._fh.close()
+        self.fs.mv(self._tmp, self.path)
+        return self.path
+
+
+class Sinks:
+    """Where a task's stages send what leaves the corpus: rejects, and side queues such as review."""
+
+    def __init__(self, plan: Plan, phase: Phase, task: int, strict: bool) -> None:
+        self.plan, self.phase, self.task = plan, phase, task
+        self.rejects = RejectWriter(plan, phase, task, strict)
+        self.queues: dict[str, QueueWriter] = {}
+
+    def divert(self, queue: str, record: Record) -> None:
+        writer = self.queues.get(queue)
+        if writer is None:
+            writer = self.queues[queue] = QueueWriter(self.plan, self.phase, self.task, queue)
+        writer.add(record)
+
+    def close(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"rejects": self.rejects.close(), "rejected": self.rejects.count}
+        out["queues"] = {name: {"path": w.close(), "rows": w.count} for name, w in sorted(self.queues.items())}
+        return out
+
+
 def _counted(records: Iterable[Record], progress: Progress | None) -> Iterator[Record]:
     n = 0
     for record in records:
@@ -85,13 +152,14 @@ def _chain(records: Iterable[Record], stages: list[Stage]) -> Iterable[Record]:
     return records
 
 
-def _bound(specs: list[dict[str, Any]], plan: Plan, scope: str, start: int, on_reject) -> list[tuple[str, Stage]]:
+def _bound(specs: list[dict[str, Any]], plan: Plan, scope: str, start: int, sinks: "Sinks") -> list[tuple[str, Stage]]:
     out = []
+    context = plan.context()
     for offset, spec in enumerate(specs):
         stage = build_stage(spec)
-        stage.on_reject = on_reject
-        if isinstance(stage, GlobalStage):
-            stage.bind(plan.source_priority)
+        stage.on_reject = sinks.rejects
+        stage.on_divert = sinks.divert
+        stage.bind(context)
         out.append((f"{scope}/{start + offset}/{stage.label}", stage))
     return out
 
@@ -160,28 +228,27 @@ def _input_sha256(file: InputFile, storage_options: dict) -> str:
 def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None, strict: bool) -> dict:
     ctx = TaskContext(plan, phase, task.index)
     source = next(s for s in plan.config.sources if s.name == task.source)
-    rejects = RejectWriter(plan, phase, task.index, strict)
+    sinks = Sinks(plan, phase, task.index, strict)
     options: dict[str, Any] = {"storage_options": source.read.storage_options}
     if source.read.format == "csv":
         options["delimiter"] = source.read.delimiter
     reader = READERS[source.read.format](source.name, fields=source.fields, metadata=source.metadata,
-                                         max_chars=plan.config.limits.max_chars, on_reject=rejects, **options)
-    stages = _bound(source.stages, plan, source.name, 0, rejects) + _bound(plan.pre_global, plan, "global", 0, rejects)
+                                         max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, **options)
+    stages = _bound(source.stages, plan, source.name, 0, sinks) + _bound(plan.pre_global, plan, "global", 0, sinks)
     stream = _chain(_counted(reader.read_all(task.files), progress), [s for _, s in stages])
     index, rows = ctx.spill(stream)
     stats = {f"{source.name}/read": reader.stats.to_dict()}
     stats.update({key: stage.stats.to_dict() for key, stage in stages})
     inputs = [{"source": source.name, "path": f.url, "bytes": f.size,
                "sha256": _input_sha256(f, source.read.storage_options)} for f in task.files]
-    return {"file": ctx.exchange, "index": index, "rows": rows, "stats": stats, "inputs": inputs,
-            "rejects": rejects.close(), "rejected": rejects.count}
+    return {"file": ctx.exchange, "index": index, "rows": rows, "stats": stats, "inputs": inputs, **sinks.close()}
 
 
 def run_bucket(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | None, strict: bool) -> dict:
     ctx = TaskContext(plan, phase, task.index)
-    rejects = RejectWriter(plan, phase, task.index, strict)
-    (key, stage), = _bound([plan.config.stages[phase.stage_index]], plan, "global", phase.stage_index, rejects)
-    after = _bound(plan.after_global[phase.stage_index], plan, "global", phase.stage_index + 1, rejects)
+    sinks = Sinks(plan, phase, task.index, strict)
+    (key, stage), = _bound([plan.config.stages[phase.stage_index]], plan, "global", phase.stage_index, sinks)
+    after = _bound(plan.after_global[phase.stage_index], plan, "global", phase.stage_index + 1, sinks)
     units = list(task.units)
 
     def batches(columns: list[str] | None = None):
@@ -194,8 +261,7 @@ def run_bucket(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | 
         index, rows = ctx.spill(stream)
     stats = {key: stage.stats.to_dict()}
     stats.update({k: s.stats.to_dict() for k, s in after})
-    return {"file": ctx.exchange, "index": index, "rows": rows, "stats": stats,
-            "rejects": rejects.close(), "rejected": rejects.count}
+    return {"file": ctx.exchange, "index": index, "rows": rows, "stats": stats, **sinks.close()}
 
 
 def run_shard(plan: Plan, phase: Phase, task: ShardTask, progress: Progress | None, strict: bool) -> dict:
@@ -204,21 +270,25 @@ def run_shard(plan: Plan, phase: Phase, task: ShardTask, progress: Progress | No
     path = f"{root}/{task.path}"
     units = list(task.units)
 
+    counts: dict[str, Counter] = {"license": Counter(), "language": Counter()}
+
     def tables():
-        import pyarrow as pa
         for batch in read_units(ctx.work_fs, units):
             if progress is not None:
                 progress(batch.num_rows)
+            for column, counter in counts.items():
+                for item in pc.value_counts(batch.column(column)).to_pylist():
+                    counter[item["values"] if item["values"] is not None else "none"] += item["counts"]
             yield pa.Table.from_batches([batch])
 
     rows, nbytes = write_parquet(out_fs, path, _rebatch(tables()), plan.config.shards.compression)
     return {"path": task.path, "source": task.source, "rows": rows, "bytes": nbytes,
-            "sha256": file_sha256(out_fs, path)}
+            "sha256": file_sha256(out_fs, path),
+            "licenses": dict(sorted(counts["license"].items())), "languages": dict(sorted(counts["language"].items()))}
 
 
 def _rebatch(tables: Iterable, target_rows: int = 20_000, target_bytes: int = 32 * 1024 * 1024):
     """Joins the exchange's small row groups into row groups sized for streaming readers."""
-    import pyarrow as pa
     pending: list = []
     rows = size = 0
     for table in tables:

@@ -70,15 +70,19 @@ class StageStats:
     def _slot(self, source: str) -> dict[str, Any]:
         slot = self.by_source.get(source)
         if slot is None:
-            slot = self.by_source[source] = {"in": 0, "out": 0, "dropped": Counter()}
+            slot = self.by_source[source] = {"in": 0, "out": 0, "dropped": Counter(), "tally": Counter()}
         return slot
 
-    def add(self, source: str, n_in: int = 0, n_out: int = 0, dropped: dict[str, int] | None = None) -> None:
+    def add(self, source: str, n_in: int = 0, n_out: int = 0, dropped: dict[str, int] | None = None,
+            tally: dict[str, int] | None = None) -> None:
+        """Counts records in and out, drops by reason, and any other tallies a stage keeps (``license:CC0-1.0``)."""
         slot = self._slot(source)
         slot["in"] += n_in
         slot["out"] += n_out
         if dropped:
             slot["dropped"].update(dropped)
+        if tally:
+            slot["tally"].update(tally)
 
     @property
     def records_in(self) -> int:
@@ -95,28 +99,53 @@ class StageStats:
             total.update(s["dropped"])
         return total
 
+    @property
+    def tally(self) -> Counter:
+        total: Counter = Counter()
+        for s in self.by_source.values():
+            total.update(s["tally"])
+        return total
+
     def merge(self, other: "StageStats") -> None:
         for source, slot in other.by_source.items():
-            self.add(source, slot["in"], slot["out"], slot["dropped"])
+            self.add(source, slot["in"], slot["out"], slot["dropped"], slot["tally"])
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "stage": self.name,
             "records_in": self.records_in,
             "records_out": self.records_out,
             "dropped": dict(sorted(self.dropped.items())),
-            "by_source": {
-                src: {"records_in": s["in"], "records_out": s["out"], "dropped": dict(sorted(s["dropped"].items()))}
-                for src, s in sorted(self.by_source.items())
-            },
         }
+        if self.tally:
+            out["tally"] = dict(sorted(self.tally.items()))
+        out["by_source"] = {}
+        for src, s in sorted(self.by_source.items()):
+            entry = {"records_in": s["in"], "records_out": s["out"], "dropped": dict(sorted(s["dropped"].items()))}
+            if s["tally"]:
+                entry["tally"] = dict(sorted(s["tally"].items()))
+            out["by_source"][src] = entry
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "StageStats":
         stats = cls(data["stage"])
         for src, s in data.get("by_source", {}).items():
-            stats.add(src, s["records_in"], s["records_out"], s["dropped"])
+            stats.add(src, s["records_in"], s["records_out"], s["dropped"], s.get("tally"))
         return stats
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """What the planner tells every stage of a build before it runs."""
+
+    source_priority: dict[str, int] = field(default_factory=dict)
+    # source -> (licence statement, evidence, override) stated for a whole collection in the config
+    source_licenses: dict[str, tuple[str, str | None, bool]] = field(default_factory=dict)
+    today: str | None = None  # ISO date fixed when the build started, so a resumed build decides alike
+
+
+DivertSink = Callable[[str, Record], None]
 
 
 class StageParams(BaseModel):
@@ -134,7 +163,11 @@ class Stage:
 
     def __init__(self) -> None:
         self.on_reject: RejectSink | None = None
+        self.on_divert: DivertSink | None = None
         self._stats: StageStats | None = None
+
+    def bind(self, context: StageContext) -> None:
+        """Told by the planner what a stage may need of the build (source priorities, licences, the date)."""
 
     @property
     def stats(self) -> StageStats:
@@ -159,6 +192,12 @@ class Stage:
         if self.on_reject is not None:
             self.on_reject(Reject(stage=self.label, reason=reason, source=record.source, id=record.id,
                                   detail=detail, record=record))
+
+    def divert(self, queue: str, record: Record, reason: str) -> None:
+        """Takes a record out of the corpus into a side output (``review``), counted as ``queue:reason``."""
+        self.stats.add(record.source, dropped={f"{queue}:{reason}": 1})
+        if self.on_divert is not None:
+            self.on_divert(queue, record)
 
 
 class MapStage(Stage):
@@ -207,10 +246,6 @@ class GlobalStage(Stage):
 
     is_global = True
 
-    def bind(self, source_priority: dict[str, int]) -> None:
-        """Told by the planner how sources rank when a rule must choose between records."""
-        self.source_priority = dict(source_priority)
-
     def partition_key(self, record: Record) -> str:
         raise NotImplementedError(f"{type(self).__name__} must implement partition_key")
 
@@ -221,11 +256,14 @@ class GlobalStage(Stage):
 class Pipeline:
     """Stages chained over a plain iterable: ``Pipeline([a, b])(records)``."""
 
-    def __init__(self, stages: Iterable[Stage], on_reject: RejectSink | None = None) -> None:
+    def __init__(self, stages: Iterable[Stage], on_reject: RejectSink | None = None,
+                 on_divert: DivertSink | None = None) -> None:
         self.stages = list(stages)
-        if on_reject is not None:
-            for stage in self.stages:
+        for stage in self.stages:
+            if on_reject is not None:
                 stage.on_reject = on_reject
+            if on_divert is not None:
+                stage.on_divert = on_divert
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         stream: Iterable[Record] = records

@@ -35,6 +35,9 @@ class ExactDedup(GlobalStage):
     def label(self) -> str:
         return f"dedup:{self.method}"
 
+    def bind(self, context) -> None:
+        self.source_priority = dict(context.source_priority)
+
     def _rank(self, source: str, id: str) -> tuple[int, str]:
         return self.source_priority.get(source, len(self.source_priority)), id
 

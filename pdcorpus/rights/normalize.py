@@ -1,0 +1,358 @@
+"""Real-world rights statements -> canonical licence ids.
+
+Recognized: Creative Commons URLs in their spellings (http/https, www,
+``deed.xx``, ``legalcode``, versions 1.0-4.0, jurisdiction ports), SPDX ids and
+Creative Commons short and long names, rightsstatements.org URIs and titles,
+Europeana's legacy URIs, well-known free text (Gutenberg's two statements, "No
+known copyright restrictions", US government works, Wikimedia's PD templates),
+and the structured fields of Wikimedia Commons ``extmetadata``, the Met,
+Smithsonian Open Access, iNaturalist and the Internet Archive. Anything else
+is ``unknown``: never a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from pdcorpus.rights.licenses import RIGHTSSTATEMENTS, _RS
+
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A statement's canonical id, and what in it was recognized (``how``)."""
+
+    license: str
+    how: str
+    missing: bool = False  # no statement at all, as opposed to one we do not recognize
+
+
+# -- URLs --------------------------------------------------------------------
+
+_CC_ORDER = ("by", "nc", "sa", "nd")
+_EUROPEANA = {"rr-f": "europeana-rr-f", "rr-p": "europeana-rr-p", "rr-r": "europeana-rr-r",
+              "orphan-work-eu": "InC-OW-EU", "out-of-copyright-non-commercial": "NoC-NC", "unknown": UNKNOWN}
+_OTHER_URLS = (
+    (r"opensource\.org/licenses?/mit", "MIT"),
+    (r"apache\.org/licenses/license-2\.0", "Apache-2.0"),
+    (r"opensource\.org/licenses?/bsd-3-clause", "BSD-3-Clause"),
+    (r"opensource\.org/licenses?/bsd-2-clause", "BSD-2-Clause"),
+    (r"gnu\.org/(?:licenses/)?(?:old-licenses/)?fdl-1\.2", "GFDL-1.2"),
+    (r"gnu\.org/(?:licenses/)?(?:old-licenses/)?fdl-1\.3|gnu\.org/licenses/fdl\b", "GFDL-1.3"),
+    (r"nationalarchives\.gov\.uk/doc/open-government-licence/version/3", "OGL-UK-3.0"),
+    (r"etalab\.gouv\.fr/.*licence-ouverte|etalab\.gouv\.fr/wp-content/uploads/2017/04/etalab-licence-ouverte-v2", "etalab-2.0"),
+    (r"opendatacommons\.org/licenses/by", "ODC-By-1.0"),
+    (r"opendatacommons\.org/licenses/odbl", "ODbL-1.0"),
+    (r"opendatacommons\.org/licenses/pddl", "PDDL-1.0"),
+    (r"cdla\.(?:dev|io)/permissive-2", "CDLA-Permissive-2.0"),
+    (r"cdla\.(?:dev|io)/sharing-1", "CDLA-Sharing-1.0"),
+)
+
+
+def _cc_id(elements: list[str], version: str | None, port: str | None) -> str | None:
+    if not elements or elements[0] != "by" or len(set(elements)) != len(elements):
+        return None
+    if "sa" in elements and "nd" in elements:
+        return None
+    ordered = [e for e in _CC_ORDER if e in elements]
+    out = "CC-" + "-".join(e.upper() for e in ordered)
+    if version:
+        out += f"-{version}"
+        if port:
+            out += f"-{port.upper()}"
+    return out
+
+
+def _from_cc_url(path: str) -> str | None:
+    parts = [p for p in path.lower().split("/") if p]
+    if len(parts) >= 3 and parts[0] == "publicdomain":
+        if parts[1] == "zero" and parts[2] == "1.0":
+            return "CC0-1.0"
+        if parts[1] == "mark" and parts[2] == "1.0":
+            return "PDM-1.0"
+        return None
+    if len(parts) >= 2 and parts[0] == "licenses":
+        if parts[1] == "publicdomain":
+            return "CC-PDDC"
+        if len(parts) < 3 or not re.fullmatch(r"[1-4]\.[05]", parts[2]):
+            return None
+        port = parts[3] if len(parts) > 3 and re.fullmatch(r"[a-z]{2,}", parts[3]) and parts[3] not in (
+            "deed", "legalcode", "rdf") else None
+        return _cc_id(parts[1].split("-"), parts[2], port)
+    return None
+
+
+def _from_url(text: str) -> tuple[str, str] | None:
+    url = text.strip().strip("<>\"'")
+    if not re.match(r"^(https?:)?//|^www\.|^[a-z0-9.-]+\.(org|eu|gov|dev|io|fr|uk)/", url, re.IGNORECASE):
+        return None
+    if url.startswith("www.") or not re.match(r"^(https?:)?//", url, re.IGNORECASE):
+        url = "http://" + url
+    parts = urlsplit(url)
+    host = parts.netloc.lower().removeprefix("www.")
+    path = parts.path
+    if host.endswith("creativecommons.org"):
+        found = _from_cc_url(path)
+        return (found, "creative commons url") if found else (UNKNOWN, "unrecognized creative commons url")
+    if host == "rightsstatements.org":
+        bits = [p for p in path.split("/") if p]
+        if len(bits) >= 2 and bits[0] in ("vocab", "page", "data") and bits[1].lower() in RIGHTSSTATEMENTS:
+            return RIGHTSSTATEMENTS[bits[1].lower()], "rightsstatements.org uri"
+        return UNKNOWN, "unrecognized rightsstatements.org uri"
+    if host == "europeana.eu":
+        bits = [p for p in path.lower().split("/") if p]
+        if len(bits) >= 2 and bits[0] == "rights" and bits[1] in _EUROPEANA:
+            return _EUROPEANA[bits[1]], "europeana rights uri"
+        return UNKNOWN, "unrecognized europeana uri"
+    flat = (host + path).lower()
+    for pattern, license_id in _OTHER_URLS:
+        if re.search(pattern, flat):
+            return license_id, "licence url"
+    return UNKNOWN, "unrecognized url"
+
+
+# -- names, SPDX ids, free text ------------------------------------------------
+
+_FILLER = {"creative", "commons", "license", "licence", "licensed", "international", "unported", "generic",
+           "public", "the", "under", "a", "version", "v", "deed", "legalcode", "cc"}
+_SYNONYMS = {"attribution": "by", "sharealike": "sa", "noncommercial": "nc", "noderivatives": "nd",
+             "noderivs": "nd", "nonderivative": "nd"}
+_TWO_WORD = {("share", "alike"): "sa", ("non", "commercial"): "nc", ("no", "derivatives"): "nd",
+             ("no", "derivs"): "nd", ("no", "derivative"): "nd", ("non", "derivative"): "nd"}
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"\d+(?:\.\d+)?|[a-z]+", text.lower())
+
+
+def _from_cc_name(text: str) -> str | None:
+    """``CC BY-SA 4.0``, ``CC-BY-SA-3.0-PL``, ``cc-by-nc`` (iNaturalist), ``Attribution-ShareAlike 4.0 International``."""
+    raw = _tokens(text)
+    if not raw:
+        return None
+    tokens: list[str] = []
+    i = 0
+    while i < len(raw):
+        pair = tuple(raw[i:i + 2])
+        if pair in _TWO_WORD:
+            tokens.append(_TWO_WORD[pair])
+            i += 2
+            continue
+        tokens.append(_SYNONYMS.get(raw[i], raw[i]))
+        i += 1
+    mentions_cc = raw[0] in ("cc", "creative") or "attribution" in raw
+    if not mentions_cc:
+        return None
+    elements, version, port = [], None, None
+    for token in tokens:
+        if token in _CC_ORDER and version is None:
+            elements.append(token)
+        elif re.fullmatch(r"[1-4](?:\.[05])?", token) and version is None and elements:
+            version = token if "." in token else f"{token}.0"
+        elif version and port is None and re.fullmatch(r"[a-z]{2}", token) and token not in _FILLER:
+            port = token
+        elif token in _FILLER:
+            continue
+        else:
+            return None  # a word we do not know: no guessing
+    return _cc_id(elements, version, port)
+
+
+_FREE_TEXT: list[tuple[str, str]] = [
+    # Project Gutenberg's two dcterms:rights statements
+    (r"public domain in the (usa|u\.s\.a?|united states( of america)?)", "NoC-US"),
+    (r"copyrighted\. read the copyright notice inside this book for details", "InC"),
+    # US federal government works, 17 USC 105; Wikimedia's PD-US templates
+    (r"(united states|u\.?s\.?|us) (federal )?government work|work of the (united states|u\.?s\.?) "
+     r"(federal )?government|17 u\.?s\.?c\.? ?(§ ?)?105|^pd[- ]?us[- ]?gov|^pd[- ]usgov", "NoC-US"),
+    (r"^pd[- ]us($|[- ])|^pd[- ]1923|^pd[- ]1996", "NoC-US"),
+    (r"^(pd[- ](old|art|scan|old[- ]\d+|old[- ]auto|author|self|text|ineligible)|pd)$", "public-domain"),
+    (r"^(this (work|image|file|item) is )?(in the )?public[- ]domain\.?$|^public domain \(pd\)$|^publicdomain$|"
+     r"^public domain( work)?$|^pd$", "public-domain"),
+    (r"no known copyright restrictions|no known restrictions", "NKC"),
+    (r"^cc ?0( 1\.0)?( universal)?( \(cc0 1\.0\))?( public domain dedication)?$|^cc[- ]zero$|"
+     r"^creative commons zero|^cc0[- ]1\.0$", "CC0-1.0"),
+    (r"^(creative commons )?public domain mark( 1\.0)?$|^pdm( 1\.0)?$|^pdm-1\.0$", "PDM-1.0"),
+    (r"^cc[- ]pddc$|public domain dedication and certification", "CC-PDDC"),
+    (r"all rights reserved|^(©|\(c\)|copyright ©|copyright \(c\)|copyright \d{4})", "InC"),
+    (r"^in copyright$", "InC"),
+    (r"^rights reserved - free access$", "europeana-rr-f"),
+    (r"^rights reserved - paid access$", "europeana-rr-p"),
+    (r"^rights reserved - restricted access$", "europeana-rr-r"),
+    (r"^mit( license)?$", "MIT"),
+    (r"^apache[- ]2\.0$|^apache license,? (version )?2\.0$", "Apache-2.0"),
+    (r"^bsd[- ]3[- ]clause$", "BSD-3-Clause"),
+    (r"^bsd[- ]2[- ]clause$", "BSD-2-Clause"),
+    (r"^gfdl[- ]1\.3", "GFDL-1.3"),
+    (r"^gfdl([- ]1\.2)?$|^gfdl[- ]1\.2", "GFDL-1.2"),
+    (r"^ogl[- ]uk[- ]3\.0$|^open government licen[cs]e( v| version )?3(\.0)?$|^ogl( v)?3(\.0)?$", "OGL-UK-3.0"),
+    (r"^etalab[- ]2\.0$|^licence ouverte( / open licence)?( v| version )?2(\.0)?$|^open licence 2\.0$", "etalab-2.0"),
+    (r"^odc[- ]by([- ]1\.0)?$", "ODC-By-1.0"),
+    (r"^odbl([- ]1\.0)?$", "ODbL-1.0"),
+    (r"^pddl([- ]1\.0)?$", "PDDL-1.0"),
+    (r"^cdla[- ]permissive[- ]2\.0$", "CDLA-Permissive-2.0"),
+]
+_FREE_TEXT_RE = [(re.compile(p, re.IGNORECASE), lid) for p, lid in _FREE_TEXT]
+_RS_TITLES = {title.lower(): rid for rid, (_, title) in _RS.items()}
+_SPDX_CC = re.compile(r"^cc-by(-nc)?(-sa|-nd)?-[1-4]\.[05](-[a-z]{2,})?$", re.IGNORECASE)
+
+
+def _from_text(text: str) -> tuple[str, str] | None:
+    t = " ".join(text.split()).strip()
+    low = t.lower().rstrip(".")
+    if low in RIGHTSSTATEMENTS:
+        return RIGHTSSTATEMENTS[low], "rightsstatements.org id"
+    if low in _RS_TITLES:
+        return _RS_TITLES[low], "rightsstatements.org title"
+    if _SPDX_CC.match(low):
+        parts = low.split("-")
+        version_at = next(i for i, p in enumerate(parts) if re.fullmatch(r"\d\.\d", p))
+        found = _cc_id(parts[1:version_at], parts[version_at], parts[version_at + 1] if len(parts) > version_at + 1 else None)
+        if found:
+            return found, "spdx id"
+    for pattern, license_id in _FREE_TEXT_RE:
+        if pattern.search(low) or pattern.search(t.lower()):
+            return license_id, "known statement"
+    found = _from_cc_name(t)
+    if found:
+        return found, "creative commons name"
+    return None
+
+
+# -- structured fields ---------------------------------------------------------
+
+
+def _value(v: Any) -> Any:
+    """Wikimedia's API gives ``{"value": ..., "source": ...}``; dumps give the bare value."""
+    return v.get("value") if isinstance(v, dict) else v
+
+
+def _truthy(v: Any) -> bool | None:
+    v = _value(v)
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in ("true", "1", "yes", "y"):
+        return True
+    if isinstance(v, str) and v.strip().lower() in ("false", "0", "no", "n"):
+        return False
+    return None
+
+
+# A code names a licence but no version: the id carries none either.
+_INAT = {"cc0": "CC0-1.0", "cc-by": "CC-BY", "cc-by-sa": "CC-BY-SA", "cc-by-nc": "CC-BY-NC",
+         "cc-by-nd": "CC-BY-ND", "cc-by-nc-sa": "CC-BY-NC-SA", "cc-by-nc-nd": "CC-BY-NC-ND"}
+
+
+_WIKIMEDIA_RIGHTS = ("LicenseUrl", "LicenseShortName", "License", "UsageTerms", "Copyrighted", "Restrictions")
+_WIKIMEDIA_OTHER = ("Artist", "DateTimeOriginal", "ImageDescription", "ObjectName", "Credit", "AttributionRequired")
+
+
+def _wikimedia(meta: dict) -> Normalized:
+    for key in ("LicenseUrl", "LicenseShortName", "License", "UsageTerms"):
+        value = _value(meta.get(key))
+        if isinstance(value, str) and value.strip():
+            found = normalize(value)
+            if found.license != UNKNOWN:
+                return Normalized(found.license, f"wikimedia {key}: {found.how}")
+    if _truthy(meta.get("Copyrighted")) is False:
+        return Normalized("public-domain", "wikimedia Copyrighted: False")
+    stated = [k for k in _WIKIMEDIA_RIGHTS if isinstance(_value(meta.get(k)), str) and _value(meta.get(k)).strip()]
+    if not stated:
+        return Normalized(UNKNOWN, "wikimedia extmetadata without any licence field", missing=True)
+    return Normalized(UNKNOWN, f"wikimedia extmetadata: {', '.join(stated)} not recognized")
+
+
+def _met(meta: dict) -> Normalized:
+    flag = _truthy(meta.get("Is Public Domain", meta.get("isPublicDomain")))
+    if flag is True:  # The Met releases the images of works it deems public domain under CC0
+        return Normalized("CC0-1.0", "met isPublicDomain: true (Open Access, CC0)")
+    if flag is False:
+        return Normalized("InC", "met isPublicDomain: false")
+    return Normalized(UNKNOWN, "met record without isPublicDomain")
+
+
+def _smithsonian(meta: dict) -> Normalized:
+    access = meta.get("access", (meta.get("metadata_usage") or {}).get("access"))
+    if isinstance(access, str) and access.strip().upper() == "CC0":
+        return Normalized("CC0-1.0", "smithsonian access: CC0")
+    if isinstance(access, str) and access.strip():
+        return Normalized("InC", f"smithsonian access: {access.strip()}")
+    return Normalized(UNKNOWN, "smithsonian record without access")
+
+
+def _inaturalist(meta: dict) -> Normalized:
+    code = meta.get("license_code", meta.get("license"))
+    if code is None:  # iNaturalist: no licence code means all rights reserved
+        return Normalized("InC", "inaturalist license_code: null (all rights reserved)")
+    mapped = _INAT.get(str(code).strip().lower())
+    return Normalized(mapped, f"inaturalist license_code: {code}") if mapped else \
+        Normalized(UNKNOWN, f"inaturalist license_code not recognized: {code}")
+
+
+def _internet_archive(meta: dict) -> Normalized:
+    url = meta.get("licenseurl")
+    if isinstance(url, str) and url.strip():
+        found = normalize(url)
+        return Normalized(found.license, f"internet archive licenseurl: {found.how}")
+    status = meta.get("possible-copyright-status")
+    if isinstance(status, str) and status.strip():
+        # An uploader's unverified claim: it makes nothing public domain by itself.
+        return Normalized(UNKNOWN, f"internet archive possible-copyright-status: {status.strip()} (uploader's claim)")
+    return Normalized(UNKNOWN, "internet archive item without licenseurl")
+
+
+SHAPES = {"wikimedia": _wikimedia, "met": _met, "smithsonian": _smithsonian, "inaturalist": _inaturalist,
+          "internet-archive": _internet_archive}
+
+
+def detect_shape(meta: dict) -> str | None:
+    keys = set(meta)
+    if keys & (set(_WIKIMEDIA_RIGHTS) | set(_WIKIMEDIA_OTHER)):
+        return "wikimedia"
+    if keys & {"Is Public Domain", "isPublicDomain"}:
+        return "met"
+    if "access" in keys or "metadata_usage" in keys:
+        return "smithsonian"
+    if "license_code" in keys:
+        return "inaturalist"
+    if keys & {"licenseurl", "possible-copyright-status"}:
+        return "internet-archive"
+    return None
+
+
+def normalize(statement: Any, shape: str | None = None) -> Normalized:
+    """The canonical id of a statement: a string, or a mapping of a known collection's fields.
+
+    A JSON object in a string (how a structured field arrives in ``license_raw``) is read as a mapping.
+    """
+    if statement is None:
+        return Normalized(UNKNOWN, "no statement", missing=True)
+    if isinstance(statement, str):
+        text = statement.strip()
+        if not text:
+            return Normalized(UNKNOWN, "empty statement", missing=True)
+        if text.startswith("{"):
+            try:
+                statement = json.loads(text)
+            except ValueError:
+                return Normalized(UNKNOWN, "unrecognized statement")
+        else:
+            found = _from_url(text) or _from_text(text)
+            return Normalized(*found) if found else Normalized(UNKNOWN, "unrecognized statement")
+    if isinstance(statement, dict):
+        if shape is None and len(statement) == 1 and next(iter(statement)) in SHAPES:
+            (shape, statement), = statement.items()
+        shape = shape or detect_shape(statement)
+        if shape not in SHAPES:
+            return Normalized(UNKNOWN, "structured statement of an unknown shape")
+        return SHAPES[shape](statement)
+    if isinstance(statement, bool):
+        return Normalized(UNKNOWN, "a bare boolean is not a statement")
+    return normalize(str(statement))

@@ -1,0 +1,110 @@
+"""The rights stage: every record gets a canonical licence and a decision with its reason.
+
+``allow`` passes on; ``review`` goes to the review queue (``OUT/review/``),
+never into the corpus and never silently dropped; ``deny`` is set aside with
+its reason. The stage writes ``license`` (canonical id), keeps ``license_raw``
+verbatim, and writes ``rights_reason`` (decision, reason code, the rule that
+fired). A source may state one licence for its whole collection, with its
+evidence; records without a statement of their own take it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import lru_cache
+from typing import Any, Iterable, Iterator, Literal
+
+from pydantic import Field
+
+from pdcorpus.record import Record
+from pdcorpus.rights.normalize import Normalized, normalize
+from pdcorpus.rights.pd_by_date import JURISDICTIONS, year_of
+from pdcorpus.rights.policy import RightsPolicy
+from pdcorpus.stages.base import Stage, StageContext, StageParams
+
+Jurisdiction = Literal["US", "EU", "UK", "CH", "CA", "AU", "JP", "MX"]
+assert set(JURISDICTIONS) == set(Jurisdiction.__args__)  # type: ignore[attr-defined]
+
+
+class RightsParams(StageParams):
+    policy: Literal["public-domain", "open"] = "public-domain"
+    jurisdictions: list[Jurisdiction] = Field(default_factory=lambda: ["US", "EU"], min_length=1)
+    as_of: date | None = None  # default: the day the build started
+    allow: list[str] = Field(default_factory=list)  # canonical ids or globs, e.g. CC-BY-SA-*
+    deny: list[str] = Field(default_factory=list)
+    published: str | None = "date"  # where the publication year is: a column, or metadata.<dotted path>
+    died: str | None = None  # where the author's death year is, e.g. metadata.author.death_year
+
+
+@lru_cache(maxsize=8192)
+def _normalize_text(statement: str | None) -> Normalized:
+    return normalize(statement)
+
+
+def _field(record: Record, path: str | None, meta_cache: dict) -> Any:
+    if path is None:
+        return None
+    if not path.startswith("metadata."):
+        return getattr(record, path, None)
+    if "meta" not in meta_cache:
+        meta_cache["meta"] = json.loads(record.metadata) if record.metadata else {}
+    value: Any = meta_cache["meta"]
+    for part in path.split(".")[1:]:
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+class RightsStage(Stage):
+    """Normalizes each record's rights statement and decides by policy, jurisdiction and date."""
+
+    name = "rights"
+    Params = RightsParams
+
+    def __init__(self, policy: str = "public-domain", jurisdictions: list[str] | None = None,
+                 as_of: date | None = None, allow: list[str] | None = None, deny: list[str] | None = None,
+                 published: str | None = "date", died: str | None = None) -> None:
+        super().__init__()
+        self.params = dict(policy=policy, jurisdictions=list(jurisdictions or ["US", "EU"]), as_of=as_of,
+                           allow=list(allow or []), deny=list(deny or []))
+        self.published = published
+        self.died = died
+        self.source_licenses: dict[str, tuple[str, str | None, bool]] = {}
+        self.policy = RightsPolicy(**self.params)
+
+    def bind(self, context: StageContext) -> None:
+        self.source_licenses = dict(context.source_licenses)
+        if self.params["as_of"] is None and context.today:
+            self.policy = RightsPolicy(**{**self.params, "as_of": date.fromisoformat(context.today)})
+
+    def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
+        add = self.stats.add
+        for record in records:
+            statement = record.license_raw
+            note = ""
+            collection = self.source_licenses.get(record.source)
+            if collection is not None and (collection[2] or statement is None or not statement.strip()):
+                statement, evidence, _ = collection
+                record.license_raw = statement
+                note = "; collection licence stated in the config" + (f", evidence: {evidence}" if evidence else "")
+            normalized = _normalize_text(statement)
+            cache: dict = {}
+            decision = self.policy.decide(normalized, year_of(_field(record, self.published, cache)),
+                                          year_of(_field(record, self.died, cache)))
+            record.license = decision.license
+            record.rights_reason = f"{decision.rights_reason}{note}"
+            tally = {f"license:{decision.license}": 1, f"{decision.decision}:{decision.reason}": 1}
+            if decision.decision == "allow":
+                add(record.source, 1, 1, tally=tally)
+                yield record
+            else:
+                add(record.source, 1, 0, tally=tally)
+                if decision.decision == "review":
+                    self.divert("review", record, decision.reason)
+                else:
+                    self.drop(record, decision.reason, decision.rule)
