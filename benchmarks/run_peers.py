@@ -78,6 +78,43 @@ def process_tree(root: int) -> list[int]:
     return out
 
 
+def _cpu_totals() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        vals = [int(x) for x in f.readline().split()[1:]]
+    idle = vals[3] + (vals[4] if len(vals) > 4 else 0)  # idle + iowait
+    total = sum(vals[:8])  # guest time is already inside user/nice
+    return total - idle, total
+
+
+def machine_busy(window: float = 2.0) -> float:
+    """Share of all CPUs busy (0..1) over the next `window` seconds."""
+    b0, t0 = _cpu_totals()
+    time.sleep(window)
+    b1, t1 = _cpu_totals()
+    return (b1 - b0) / max(1, t1 - t0)
+
+
+def wait_until_idle(threshold: float, max_wait: float) -> tuple[float, float]:
+    """Wait (up to max_wait s) until the machine is less than `threshold` busy. Returns (busy, waited)."""
+    busy = machine_busy()
+    start = time.perf_counter()
+    while busy > threshold and time.perf_counter() - start < max_wait:
+        busy = machine_busy(5.0)
+    return busy, time.perf_counter() - start
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """utime + stime of one process, in clock ticks."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+        rest = data[data.rfind(b")") + 2 :].split()
+        return int(rest[11]) + int(rest[12])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _read_kb(path: str, key: str) -> int:
     try:
         with open(path) as f:
@@ -100,12 +137,17 @@ class TreeSampler(threading.Thread):
         self.peak_pss_kb = 0
         self.peak_procs = 0
         self.samples = 0
+        self.cpu_ticks: dict[int, int] = {}  # last seen utime+stime per pid
         self._halt = threading.Event()
 
     def run(self) -> None:
         has_rollup = os.path.exists(f"/proc/{os.getpid()}/smaps_rollup")
         while not self._halt.is_set():
             pids = process_tree(self.root)
+            for p in pids:
+                t = _cpu_ticks(p)
+                if t is not None:
+                    self.cpu_ticks[p] = max(t, self.cpu_ticks.get(p, 0))
             rss = sum(_read_kb(f"/proc/{p}/status", "VmRSS:") for p in pids)
             pss = sum(_read_kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids) if has_rollup else 0
             self.peak_rss_kb = max(self.peak_rss_kb, rss)
@@ -142,6 +184,10 @@ def run_measured(cmd: list[str], log_prefix: Path, interval: float, env: dict | 
             max_rss_kb = int(m.group(1))
     if max_rss_kb is None:
         max_rss_kb = ru.ru_maxrss  # same source as /usr/bin/time: wait4 rusage (KiB on Linux)
+    # CPU: per-process utime+stime last seen by the sampler, plus what wait4 reports for the root
+    # (covers the root and every descendant it waited for, e.g. short-lived helpers the sampler missed)
+    clk = os.sysconf("SC_CLK_TCK")
+    sampled_cpu = sum(t for p, t in sampler.cpu_ticks.items() if p != proc.pid) / clk
     return {
         "rc": proc.returncode,
         "wall_s": wall,
@@ -150,6 +196,9 @@ def run_measured(cmd: list[str], log_prefix: Path, interval: float, env: dict | 
         "peak_procs": sampler.peak_procs,
         "samples": sampler.samples,
         "max_single_rss_mib": max_rss_kb / 1024,
+        "cpu_s": max(sampled_cpu, ru.ru_utime + ru.ru_stime),
+        "cpu_s_tree_sampled": sampled_cpu,
+        "cpu_s_wait4": ru.ru_utime + ru.ru_stime,
         "stdout": str(stdout_path),
         "stderr": str(stderr_path),
     }
@@ -388,6 +437,8 @@ def summarize(runs: list[dict], docs_in: int) -> list[dict]:
                 wall_max_s=max(r["wall_s"] for r in ok),
                 docs_per_s=docs_in / wall,
                 docs_per_s_core=docs_in / wall / workers,
+                cpu_s=_med([r.get("cpu_s") for r in ok]),
+                busy_before=_med([r.get("busy_before") for r in ok]),
                 peak_tree_rss_mib=_med([r["peak_tree_rss_mib"] for r in ok]),
                 peak_tree_pss_mib=_med([r["peak_tree_pss_mib"] for r in ok]),
                 max_single_rss_mib=_med([r["max_single_rss_mib"] for r in ok]),
@@ -424,21 +475,21 @@ def _fmt(x, nd=1):
 
 def table_lines(rows: list[dict]) -> list[str]:
     head = (
-        "| tool | workers | runs ok | median wall (s) | docs/s | docs/s per core | peak tree RSS (MiB) "
+        "| tool | workers | runs ok | median wall (s) | docs/s | docs/s per core | CPU (s) | peak tree RSS (MiB) "
         "| peak tree PSS (MiB) | max 1-process RSS (MiB) | rows out | expected rows |"
     )
-    lines = [head, "|" + "|".join(["---"] * 11) + "|"]
+    lines = [head, "|" + "|".join(["---"] * 12) + "|"]
     for r in rows:
         if not r.get("ok"):
             lines.append(
-                f"| {r['tool']} | {r['workers']} | 0/{r['runs']} | failed | – | – | – | – | – | – | – |"
+                f"| {r['tool']} | {r['workers']} | 0/{r['runs']} | failed | – | – | – | – | – | – | – | – |"
             )
             continue
         rows_out = ", ".join(_fmt(x) for x in r["rows_out"])
         lines.append(
             f"| {r['tool']} | {r['workers']} | {r['ok']}/{r['runs']} | {r['wall_s']:.2f} "
             f"({r['wall_min_s']:.2f}–{r['wall_max_s']:.2f}) | {r['docs_per_s']:,.0f} | **{r['docs_per_s_core']:,.0f}** "
-            f"| {_fmt(r['peak_tree_rss_mib'], 0)} | {_fmt(r['peak_tree_pss_mib'], 0)} | {_fmt(r['max_single_rss_mib'], 0)} "
+            f"| {_fmt(r['cpu_s'])} | {_fmt(r['peak_tree_rss_mib'], 0)} | {_fmt(r['peak_tree_pss_mib'], 0)} | {_fmt(r['max_single_rss_mib'], 0)} "
             f"| {rows_out} | {_fmt(r['expected_rows'])} |"
         )
     return lines
@@ -487,8 +538,16 @@ def render_section(rows, runs, machine, corpus_info, args, notes) -> str:
         "peaks shorter than the interval."
     )
     L.append(
+        "- CPU (s): user + system CPU time of the whole tree: the larger of (a) the sum over every process of "
+        "its utime + stime last seen by the sampler and (b) the wait4 rusage of the command (which covers only "
+        "descendants that were waited for). Less sensitive to other load on the machine than wall time."
+    )
+    L.append(
         "- Max 1-process RSS: `Maximum resident set size` of `/usr/bin/time -v` (wait4 rusage: the largest "
-        "single process among the command and the descendants it waited for), not a sum."
+        "single process among the command and the descendants it waited for), not a sum. datatrove's pool "
+        "workers are forked by its forkserver and not waited for by the command, so for datatrove with more "
+        "than one worker this column shows its main process only; with one worker datatrove runs every task "
+        "in its main process."
     )
     L.append(
         "- pdcorpus: `pdcorpus build CONFIG --output OUT --workers N --fresh` (config written by the script: "
@@ -583,6 +642,10 @@ def main(argv=None) -> int:
     ap.add_argument("--results", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--no-results", action="store_true", help="do not touch RESULTS.md")
     ap.add_argument("--interval", type=float, default=0.05, help="memory sampling interval in seconds")
+    ap.add_argument("--wait-idle", type=float, default=0.3,
+                    help="before each run, wait until other processes use less than this share of all CPUs "
+                    "(0..1; default 0.3; 1 = don't wait)")
+    ap.add_argument("--wait-max", type=float, default=60.0, help="longest wait for an idle machine per run, seconds")
     ap.add_argument("--keep-output", action="store_true", help="keep each run's output (default: only the last)")
     args = ap.parse_args(argv)
 
@@ -664,14 +727,20 @@ def main(argv=None) -> int:
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(Path(str(out) + ".work"), ignore_errors=True)
         cmd = tool.command(workers, out)
+        if args.wait_idle < 1:
+            busy, waited = wait_until_idle(args.wait_idle, args.wait_max)
+        else:
+            busy, waited = machine_busy(1.0), 0.0
         res = run_measured(cmd, work / label, args.interval, env=env)
-        res.update(tool=tool.name, workers=workers, rep=rep, warmup=warmup, cmd=cmd)
+        res.update(tool=tool.name, workers=workers, rep=rep, warmup=warmup, cmd=cmd,
+                   busy_before=busy, waited_s=waited, loadavg_before=os.getloadavg()[0])
         if res["rc"] == 0:
             res.update(tool.verify(out, res))
         res["expected_rows"] = expected_for(tool)
         status = "ok" if res["rc"] == 0 else f"FAILED rc={res['rc']}"
         print(
             f"  {label:<26} {status:<8} wall {res['wall_s']:7.2f} s  {docs_in / res['wall_s'] / workers:8,.0f} docs/s/core  "
+            f"CPU {res['cpu_s']:6.1f} s  busy before {busy:4.0%}  "
             f"tree RSS {res['peak_tree_rss_mib']:7.0f} MiB  PSS {res['peak_tree_pss_mib']:7.0f} MiB  "
             f"rows {res.get('rows_out')} (expected {res['expected_rows']})",
             file=sys.stderr,
@@ -724,11 +793,21 @@ def main(argv=None) -> int:
                 f"Row counts differ: pdcorpus {sorted(pd_rows)}, datatrove {sorted(dt_rows)}"
                 + (" (datatrove hashed raw text: whitespace/case/Unicode-form variants stay)." if args.dt_content == "raw" else ".")
             )
-    if machine["loadavg_end"][0] > machine["cores"] * 0.75 or machine["loadavg_start"][0] > machine["cores"] * 0.75:
-        notes.append(
-            f"The machine was busy (load average {machine['loadavg_start'][0]:.2f} at start, "
-            f"{machine['loadavg_end'][0]:.2f} at end on {machine['cores']} cores): absolute figures may be low."
+    timed = [r for r in runs if not r.get("warmup")]
+    busy = [r["busy_before"] for r in timed if r.get("busy_before") is not None]
+    if busy:
+        waited = sum(r.get("waited_s", 0) for r in timed)
+        msg = (
+            f"Other processes' CPU use measured over the seconds just before each timed run: median "
+            f"{statistics.median(busy):.0%}, max {max(busy):.0%} of all cores"
+            + (f" (the script waited up to {args.wait_max:g} s per run for it to fall below {args.wait_idle:.0%}; "
+               f"{waited:.0f} s waited in all)" if args.wait_idle < 1 else "")
+            + "."
         )
+        if max(busy) > 0.3:
+            msg += (" The machine was shared and busy during some runs: wall-time figures are pessimistic "
+                    "and noisy; CPU seconds are less affected.")
+        notes.append(msg)
 
     when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     corpus_info = {"desc": desc, "unique": unique, "when": when}

@@ -25,16 +25,19 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 def summary(manifest: dict) -> str:
     rows = []
     for stage in manifest["stages"]:
-        dropped = ", ".join(f"{r} {n:,}" for r, n in stage["dropped"].items()) or "-"
-        rows.append([stage["scope"], stage["stage"], f"{stage['records_in']:,}", f"{stage['records_out']:,}", dropped])
-    out = [_table(rows, ["scope", "stage", "in", "out", "dropped (reason count)"]), ""]
+        reasons = [f"{r} {n:,}" for r, n in stage["dropped"].items()] or ["-"]
+        rows.append([stage["scope"], stage["stage"], f"{stage['records_in']:,}", f"{stage['records_out']:,}", reasons[0]])
+        rows.extend(["", "", "", "", more] for more in reasons[1:])
+    out = [_table(rows, ["scope", "stage", "in", "out", "set aside (reason count)"]), ""]
     src_rows = [[name, f"{s['records_read']:,}", f"{s['records_out']:,}", f"{s['shards']:,}", f"{s['bytes']:,}"]
                 for name, s in manifest["sources"].items()]
     out += [_table(src_rows, ["source", "read", "out", "shards", "bytes"]), ""]
     t = manifest["timings"]
     rate = manifest["records_in"] / t["total_seconds"] if t["total_seconds"] else 0
+    review = manifest.get("review", {}).get("count", 0)
     out.append(f"{manifest['records_out']:,} records in {len(manifest['shards'])} shards; "
-               f"{manifest['rejects']['count']:,} set aside; {t['total_seconds']:.1f} s ({rate:,.0f} records/s)")
+               f"{manifest['rejects']['count']:,} set aside, {review:,} for review; "
+               f"{t['total_seconds']:.1f} s ({rate:,.0f} records/s)")
     return "\n".join(out)
 
 
@@ -86,7 +89,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"name": manifest["name"], "records_out": manifest["records_out"],
                           "shards": manifest["shards"], "sources": dict(sources),
-                          "licenses": dict(licenses.most_common()), "languages": dict(languages.most_common())},
+                          "licenses": dict(licenses.most_common()), "languages": dict(languages.most_common()),
+                          "rights_decisions": {n: s.get("rights_decisions", {}) for n, s in manifest["sources"].items()},
+                          "review": manifest.get("review", {})},
                          indent=2, ensure_ascii=False))
         return 0
     print(f"{manifest['name']}: {manifest['records_out']:,} records, built {manifest['created_at']} "
@@ -94,6 +99,50 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(_table(rows, ["shard", "rows", "bytes"]) + "\n")
     for title, counter in (("source", sources), ("license", licenses), ("language", languages)):
         print(_table([[k, f"{v:,}"] for k, v in counter.most_common(args.top)], [title, "records"]) + "\n")
+    decisions = [[name, key, f"{n:,}"] for name, src in manifest["sources"].items()
+                 for key, n in src.get("rights_decisions", {}).items()]
+    if decisions:
+        print(_table(decisions, ["source", "rights decision: reason", "records"]) + "\n")
+        review = manifest.get("review", {})
+        print(f"{review.get('count', 0):,} records for review in {len(review.get('files', []))} files under review/")
+    return 0
+
+
+def cmd_rights_check(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from pdcorpus.rights.licenses import lookup
+    from pdcorpus.rights.normalize import normalize
+    from pdcorpus.rights.pd_by_date import JURISDICTIONS
+    from pdcorpus.rights.policy import RightsPolicy
+
+    jurisdictions = [j.strip().upper() for item in (args.jurisdiction or ["US", "EU"]) for j in item.split(",") if j.strip()]
+    bad = [j for j in jurisdictions if j not in JURISDICTIONS]
+    if bad:
+        raise BuildError(f"unknown jurisdiction {', '.join(bad)}; known: {', '.join(JURISDICTIONS)}")
+    policy = RightsPolicy(args.policy, jurisdictions, date.fromisoformat(args.as_of) if args.as_of else None)
+    if args.file:
+        with open(args.file, encoding="utf-8") as fh:
+            statements = [line.rstrip("\n") for line in fh if line.strip()]
+    elif args.statement is not None:
+        statements = [args.statement]
+    else:
+        raise BuildError("give a STATEMENT or --file FILE")
+    for statement in statements:
+        normalized = normalize(statement)
+        decision = policy.decide(normalized, args.published, args.died)
+        if args.json:
+            out = decision.to_dict()
+            if args.file:
+                out = {"statement": statement, **out}
+            print(json.dumps(out, ensure_ascii=False))
+            continue
+        title = lookup(decision.license).title
+        if args.file:
+            print(f"{decision.decision:<7} {decision.license:<22} {decision.reason:<28} {statement}")
+        else:
+            print(f"statement: {statement}\nlicense:   {decision.license}  ({title}; read as {normalized.how})\n"
+                  f"decision:  {decision.decision}\nreason:    {decision.reason}\nrule:      {decision.rule}")
     return 0
 
 
@@ -122,6 +171,19 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true")
     i.add_argument("--top", type=int, default=20, help="rows per table")
     i.set_defaults(func=cmd_inspect)
+
+    r = sub.add_parser("rights", help="rights statements: normalize and decide")
+    rsub = r.add_subparsers(dest="rights_command", required=True)
+    c = rsub.add_parser("check", help="the canonical licence and the decision for a statement")
+    c.add_argument("statement", nargs="?", help="a rights statement: URL, name, SPDX id, free text, or a JSON object")
+    c.add_argument("--file", help="one statement a line")
+    c.add_argument("--policy", choices=["public-domain", "open"], default="public-domain")
+    c.add_argument("--jurisdiction", action="append", help="target jurisdiction(s), e.g. US or US,EU (default US,EU)")
+    c.add_argument("--as-of", help="date for public domain by date (default: today)")
+    c.add_argument("--published", type=int, help="publication year")
+    c.add_argument("--died", type=int, help="author's death year")
+    c.add_argument("--json", action="store_true", help="one JSON object: license, decision, reason, rule")
+    c.set_defaults(func=cmd_rights_check)
     return p
 
 
@@ -135,6 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BuildError, InputError, TaskFailed) as exc:
         print(f"pdcorpus: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into head and the like
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("pdcorpus: interrupted; run the same command again to resume", file=sys.stderr)
         return 130

@@ -88,7 +88,8 @@ _FIXED: dict[str, tuple[Kind, str, str | None]] = {
     "unknown": (Kind.UNKNOWN, "Unknown or unrecognized statement", None),
 }
 
-_CC_ID = re.compile(r"^CC-(BY(?:-NC)?(?:-SA|-ND)?)(?:-(\d\.\d))?(?:-([A-Z]{2,}))?$")
+# BY with NC, SA or ND; and the 1.0 suite's licences without attribution (NC, NC-SA, NC-ND, SA, ND).
+_CC_ID = re.compile(r"^CC-(BY(?:-NC)?(?:-SA|-ND)?|NC(?:-SA|-ND)?|SA|ND)(?:-(\d\.\d))?(?:-([A-Z]{2,}))?$")
 
 
 def cc_kind(elements: str) -> Kind:

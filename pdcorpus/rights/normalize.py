@@ -55,7 +55,9 @@ _OTHER_URLS = (
 
 
 def _cc_id(elements: list[str], version: str | None, port: str | None) -> str | None:
-    if not elements or elements[0] != "by" or len(set(elements)) != len(elements):
+    if not elements or len(set(elements)) != len(elements) or not set(elements) <= set(_CC_ORDER):
+        return None
+    if elements[0] != "by" and version != "1.0":  # only the 1.0 suite had licences without attribution
         return None
     if "sa" in elements and "nd" in elements:
         return None
@@ -79,7 +81,7 @@ def _from_cc_url(path: str) -> str | None:
     if len(parts) >= 2 and parts[0] == "licenses":
         if parts[1] == "publicdomain":
             return "CC-PDDC"
-        if len(parts) < 3 or not re.fullmatch(r"[1-4]\.[05]", parts[2]):
+        if len(parts) < 3 or not re.fullmatch(r"[1-4]\.\d", parts[2]):
             return None
         port = parts[3] if len(parts) > 3 and re.fullmatch(r"[a-z]{2,}", parts[3]) and parts[3] not in (
             "deed", "legalcode", "rdf") else None
@@ -152,7 +154,7 @@ def _from_cc_name(text: str) -> str | None:
     for token in tokens:
         if token in _CC_ORDER and version is None:
             elements.append(token)
-        elif re.fullmatch(r"[1-4](?:\.[05])?", token) and version is None and elements:
+        elif re.fullmatch(r"[1-4](?:\.\d)?", token) and version is None and elements:
             version = token if "." in token else f"{token}.0"
         elif version and port is None and re.fullmatch(r"[a-z]{2}", token) and token not in _FILLER:
             port = token
@@ -169,12 +171,13 @@ _FREE_TEXT: list[tuple[str, str]] = [
     (r"copyrighted\. read the copyright notice inside this book for details", "InC"),
     # US federal government works, 17 USC 105; Wikimedia's PD-US templates
     (r"(united states|u\.?s\.?|us) (federal )?government work|work of the (united states|u\.?s\.?) "
-     r"(federal )?government|17 u\.?s\.?c\.? ?(§ ?)?105|^pd[- ]?us[- ]?gov|^pd[- ]usgov", "NoC-US"),
+     r"(federal )?government|17 u\.?s\.?c\.? ?(§ ?)?105|^pd[- ]?us[- ]?gov|^pd[- ]usgov|"
+     r"(united states|u\.?s\.?) government (document|publication)", "NoC-US"),
     (r"^pd[- ]us($|[- ])|^pd[- ]1923|^pd[- ]1996", "NoC-US"),
     (r"^(pd[- ](old|art|scan|old[- ]\d+|old[- ]auto|author|self|text|ineligible)|pd)$", "public-domain"),
     (r"^(this (work|image|file|item) is )?(in the )?public[- ]domain\.?$|^public domain \(pd\)$|^publicdomain$|"
      r"^public domain( work)?$|^pd$", "public-domain"),
-    (r"no known copyright restrictions|no known restrictions", "NKC"),
+    (r"no known copyright restrictions|no known restrictions|unaware of any copyright restrictions", "NKC"),
     (r"^cc ?0( 1\.0)?( universal)?( \(cc0 1\.0\))?( public domain dedication)?$|^cc[- ]zero$|"
      r"^creative commons zero|^cc0[- ]1\.0$", "CC0-1.0"),
     (r"^(creative commons )?public domain mark( 1\.0)?$|^pdm( 1\.0)?$|^pdm-1\.0$", "PDM-1.0"),
@@ -188,18 +191,20 @@ _FREE_TEXT: list[tuple[str, str]] = [
     (r"^apache[- ]2\.0$|^apache license,? (version )?2\.0$", "Apache-2.0"),
     (r"^bsd[- ]3[- ]clause$", "BSD-3-Clause"),
     (r"^bsd[- ]2[- ]clause$", "BSD-2-Clause"),
-    (r"^gfdl[- ]1\.3", "GFDL-1.3"),
+    (r"^gfdl[- ]1\.3|^gnu free documentation licen[cs]e,? (v|version )?1\.3", "GFDL-1.3"),
+    (r"^gnu free documentation licen[cs]e,? (v|version )?1\.2", "GFDL-1.2"),
     (r"^gfdl([- ]1\.2)?$|^gfdl[- ]1\.2", "GFDL-1.2"),
     (r"^ogl[- ]uk[- ]3\.0$|^open government licen[cs]e( v| version )?3(\.0)?$|^ogl( v)?3(\.0)?$", "OGL-UK-3.0"),
     (r"^etalab[- ]2\.0$|^licence ouverte( / open licence)?( v| version )?2(\.0)?$|^open licence 2\.0$", "etalab-2.0"),
     (r"^odc[- ]by([- ]1\.0)?$", "ODC-By-1.0"),
     (r"^odbl([- ]1\.0)?$", "ODbL-1.0"),
     (r"^pddl([- ]1\.0)?$", "PDDL-1.0"),
-    (r"^cdla[- ]permissive[- ]2\.0$", "CDLA-Permissive-2.0"),
+    (r"^cdla[- ]permissive[- ]2\.0$|^community data license agreement - permissive - version 2\.0$",
+     "CDLA-Permissive-2.0"),
 ]
 _FREE_TEXT_RE = [(re.compile(p, re.IGNORECASE), lid) for p, lid in _FREE_TEXT]
 _RS_TITLES = {title.lower(): rid for rid, (_, title) in _RS.items()}
-_SPDX_CC = re.compile(r"^cc-by(-nc)?(-sa|-nd)?-[1-4]\.[05](-[a-z]{2,})?$", re.IGNORECASE)
+_SPDX_CC = re.compile(r"^cc-by(-nc)?(-sa|-nd)?-[1-4]\.\d(-[a-z]{2,})?$", re.IGNORECASE)
 
 
 def _from_text(text: str) -> tuple[str, str] | None:
@@ -255,7 +260,8 @@ _WIKIMEDIA_OTHER = ("Artist", "DateTimeOriginal", "ImageDescription", "ObjectNam
 
 
 def _wikimedia(meta: dict) -> Normalized:
-    for key in ("LicenseUrl", "LicenseShortName", "License", "UsageTerms"):
+    # License (the template) before LicenseShortName: "PD-USGov" says more than "Public domain".
+    for key in ("LicenseUrl", "License", "LicenseShortName", "UsageTerms"):
         value = _value(meta.get(key))
         if isinstance(value, str) and value.strip():
             found = normalize(value)
@@ -275,7 +281,7 @@ def _met(meta: dict) -> Normalized:
         return Normalized("CC0-1.0", "met isPublicDomain: true (Open Access, CC0)")
     if flag is False:
         return Normalized("InC", "met isPublicDomain: false")
-    return Normalized(UNKNOWN, "met record without isPublicDomain")
+    return Normalized(UNKNOWN, "met record without isPublicDomain", missing=True)
 
 
 def _smithsonian(meta: dict) -> Normalized:
@@ -284,7 +290,7 @@ def _smithsonian(meta: dict) -> Normalized:
         return Normalized("CC0-1.0", "smithsonian access: CC0")
     if isinstance(access, str) and access.strip():
         return Normalized("InC", f"smithsonian access: {access.strip()}")
-    return Normalized(UNKNOWN, "smithsonian record without access")
+    return Normalized(UNKNOWN, "smithsonian record without access", missing=True)
 
 
 def _inaturalist(meta: dict) -> Normalized:
@@ -305,7 +311,7 @@ def _internet_archive(meta: dict) -> Normalized:
     if isinstance(status, str) and status.strip():
         # An uploader's unverified claim: it makes nothing public domain by itself.
         return Normalized(UNKNOWN, f"internet archive possible-copyright-status: {status.strip()} (uploader's claim)")
-    return Normalized(UNKNOWN, "internet archive item without licenseurl")
+    return Normalized(UNKNOWN, "internet archive item without licenseurl", missing=True)
 
 
 SHAPES = {"wikimedia": _wikimedia, "met": _met, "smithsonian": _smithsonian, "inaturalist": _inaturalist,
