@@ -169,12 +169,14 @@ def run_measured(cmd: list[str], log_prefix: Path, interval: float, env: dict | 
     stdout_path = Path(str(log_prefix) + ".stdout")
     stderr_path = Path(str(log_prefix) + ".stderr")
     with open(stdout_path, "wb") as so, open(stderr_path, "wb") as se:
+        busy0, total0 = _cpu_totals()
         t0 = time.perf_counter()
         proc = subprocess.Popen(full, stdout=so, stderr=se, stdin=subprocess.DEVNULL, env=env)
         sampler = TreeSampler(proc.pid, interval)
         sampler.start()
         _, status, ru = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
+        busy1, total1 = _cpu_totals()
         sampler.stop()
         proc.returncode = os.waitstatus_to_exitcode(status)
     max_rss_kb = None
@@ -188,6 +190,11 @@ def run_measured(cmd: list[str], log_prefix: Path, interval: float, env: dict | 
     # (covers the root and every descendant it waited for, e.g. short-lived helpers the sampler missed)
     clk = os.sysconf("SC_CLK_TCK")
     sampled_cpu = sum(t for p, t in sampler.cpu_ticks.items() if p != proc.pid) / clk
+    cpu_s = max(sampled_cpu, ru.ru_utime + ru.ru_stime)
+    # CPU used by everything else on the machine during the run, as a share of all cores
+    ncpu = os.cpu_count() or 1
+    machine_cpu_s = (busy1 - busy0) / clk
+    others_share = max(0.0, machine_cpu_s - cpu_s) / max(1e-9, wall * ncpu)
     return {
         "rc": proc.returncode,
         "wall_s": wall,
@@ -196,7 +203,8 @@ def run_measured(cmd: list[str], log_prefix: Path, interval: float, env: dict | 
         "peak_procs": sampler.peak_procs,
         "samples": sampler.samples,
         "max_single_rss_mib": max_rss_kb / 1024,
-        "cpu_s": max(sampled_cpu, ru.ru_utime + ru.ru_stime),
+        "cpu_s": cpu_s,
+        "others_busy_during": others_share,
         "cpu_s_tree_sampled": sampled_cpu,
         "cpu_s_wait4": ru.ru_utime + ru.ru_stime,
         "stdout": str(stdout_path),
@@ -439,6 +447,7 @@ def summarize(runs: list[dict], docs_in: int) -> list[dict]:
                 docs_per_s_core=docs_in / wall / workers,
                 cpu_s=_med([r.get("cpu_s") for r in ok]),
                 busy_before=_med([r.get("busy_before") for r in ok]),
+                others_busy_during=_med([r.get("others_busy_during") for r in ok]),
                 peak_tree_rss_mib=_med([r["peak_tree_rss_mib"] for r in ok]),
                 peak_tree_pss_mib=_med([r["peak_tree_pss_mib"] for r in ok]),
                 max_single_rss_mib=_med([r["max_single_rss_mib"] for r in ok]),
@@ -476,13 +485,13 @@ def _fmt(x, nd=1):
 def table_lines(rows: list[dict]) -> list[str]:
     head = (
         "| tool | workers | runs ok | median wall (s) | docs/s | docs/s per core | CPU (s) | peak tree RSS (MiB) "
-        "| peak tree PSS (MiB) | max 1-process RSS (MiB) | rows out | expected rows |"
+        "| peak tree PSS (MiB) | max 1-process RSS (MiB) | rows out | expected rows | others' CPU during |"
     )
-    lines = [head, "|" + "|".join(["---"] * 12) + "|"]
+    lines = [head, "|" + "|".join(["---"] * 13) + "|"]
     for r in rows:
         if not r.get("ok"):
             lines.append(
-                f"| {r['tool']} | {r['workers']} | 0/{r['runs']} | failed | – | – | – | – | – | – | – | – |"
+                f"| {r['tool']} | {r['workers']} | 0/{r['runs']} | failed | – | – | – | – | – | – | – | – | – |"
             )
             continue
         rows_out = ", ".join(_fmt(x) for x in r["rows_out"])
@@ -490,7 +499,9 @@ def table_lines(rows: list[dict]) -> list[str]:
             f"| {r['tool']} | {r['workers']} | {r['ok']}/{r['runs']} | {r['wall_s']:.2f} "
             f"({r['wall_min_s']:.2f}–{r['wall_max_s']:.2f}) | {r['docs_per_s']:,.0f} | **{r['docs_per_s_core']:,.0f}** "
             f"| {_fmt(r['cpu_s'])} | {_fmt(r['peak_tree_rss_mib'], 0)} | {_fmt(r['peak_tree_pss_mib'], 0)} | {_fmt(r['max_single_rss_mib'], 0)} "
-            f"| {rows_out} | {_fmt(r['expected_rows'])} |"
+            f"| {rows_out} | {_fmt(r['expected_rows'])} | "
+            + (f"{r['others_busy_during']:.0%}" if r.get("others_busy_during") is not None else "–")
+            + " |"
         )
     return lines
 
@@ -740,7 +751,7 @@ def main(argv=None) -> int:
         status = "ok" if res["rc"] == 0 else f"FAILED rc={res['rc']}"
         print(
             f"  {label:<26} {status:<8} wall {res['wall_s']:7.2f} s  {docs_in / res['wall_s'] / workers:8,.0f} docs/s/core  "
-            f"CPU {res['cpu_s']:6.1f} s  busy before {busy:4.0%}  "
+            f"CPU {res['cpu_s']:6.1f} s  others busy before {busy:4.0%} during {res['others_busy_during']:4.0%}  "
             f"tree RSS {res['peak_tree_rss_mib']:7.0f} MiB  PSS {res['peak_tree_pss_mib']:7.0f} MiB  "
             f"rows {res.get('rows_out')} (expected {res['expected_rows']})",
             file=sys.stderr,
@@ -795,6 +806,7 @@ def main(argv=None) -> int:
             )
     timed = [r for r in runs if not r.get("warmup")]
     busy = [r["busy_before"] for r in timed if r.get("busy_before") is not None]
+    during = [r["others_busy_during"] for r in timed if r.get("others_busy_during") is not None]
     if busy:
         waited = sum(r.get("waited_s", 0) for r in timed)
         msg = (
@@ -804,7 +816,10 @@ def main(argv=None) -> int:
                f"{waited:.0f} s waited in all)" if args.wait_idle < 1 else "")
             + "."
         )
-        if max(busy) > 0.3:
+        if during:
+            msg += (f" During the timed runs, other processes used median {statistics.median(during):.0%}, "
+                    f"max {max(during):.0%} of all cores (machine CPU time from /proc/stat minus the tool's own).")
+        if max(busy) > 0.3 or (during and max(during) > 0.2):
             msg += (" The machine was shared and busy during some runs: wall-time figures are pessimistic "
                     "and noisy; CPU seconds are less affected.")
         notes.append(msg)
