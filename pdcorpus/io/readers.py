@@ -101,23 +101,27 @@ def expand_paths(patterns: Iterable[str], storage_options: dict | None = None) -
     return [found[k] for k in sorted(found)]
 
 
+def follow(value: Any, parts: list[str]) -> Any:
+    """The value at a dotted path already split (``["author", "name"]``, ``["creators", "0"]``), or None."""
+    for part in parts:
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+        if value is None:
+            return None
+    return value
+
+
 def _getter(path: str) -> Callable[[dict], Any]:
     parts = path.split(".")
 
     def get(obj: dict) -> Any:
-        if path in obj:
+        if path in obj:  # a field whose name has dots in it
             return obj[path]
-        value: Any = obj
-        for part in parts:
-            if isinstance(value, dict):
-                value = value.get(part)
-            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-                value = value[int(part)]
-            else:
-                return None
-            if value is None:
-                return None
-        return value
+        return follow(obj, parts)
 
     return get
 

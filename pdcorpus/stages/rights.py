@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator, Literal
 
 from pydantic import Field
 
+from pdcorpus.io.readers import follow
 from pdcorpus.record import Record
 from pdcorpus.rights.normalize import Normalized, normalize
 from pdcorpus.rights.pd_by_date import JURISDICTIONS, year_of
@@ -49,15 +50,7 @@ def _field(record: Record, path: str | None, meta_cache: dict) -> Any:
         return getattr(record, path, None)
     if "meta" not in meta_cache:
         meta_cache["meta"] = json.loads(record.metadata) if record.metadata else {}
-    value: Any = meta_cache["meta"]
-    for part in path.split(".")[1:]:
-        if isinstance(value, dict):
-            value = value.get(part)
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return None
-    return value
+    return follow(meta_cache["meta"], path.split(".")[1:])
 
 
 class RightsStage(Stage):
