@@ -80,8 +80,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     rows = []
     for shard in manifest["shards"]:
         with fs.open(f"{root}/{shard['path']}", "rb") as fh:
-            # (read_table on a Python file object aborts the interpreter at exit in pyarrow 26)
-            table = pq.ParquetFile(fh).read(columns=["source", "license", "license_raw", "language"])
+            # (pre-buffering from a Python file object can abort the interpreter at exit in pyarrow 26)
+            table = pq.ParquetFile(fh, pre_buffer=False).read(columns=["source", "license", "license_raw", "language"])
         rows.append([shard["path"], f"{table.num_rows:,}", f"{shard['bytes']:,}"])
         for source, lic, raw, lang in zip(*(table.column(c).to_pylist() for c in table.column_names)):
             sources[source] += 1

@@ -141,7 +141,7 @@ def read_units(fs: fsspec.AbstractFileSystem, units: list[Unit], columns: list[s
     while i < len(units):
         path = units[i].file
         with fs.open(path, "rb") as fh:
-            pf = pq.ParquetFile(fh)
+            pf = pq.ParquetFile(fh, pre_buffer=False)  # pre-buffering a Python file can abort at exit
             while i < len(units) and units[i].file == path:
                 unit = units[i]
                 table = pf.read_row_group(unit.row_group, columns=columns)

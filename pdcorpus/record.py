@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass, fields
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 import pyarrow as pa
 import xxhash
@@ -91,7 +91,3 @@ def table_to_records(table: pa.Table | pa.RecordBatch) -> Iterator[Record]:
     for values in zip(*cols):
         yield Record(*values)
 
-
-def iter_table_records(batches: Iterable[pa.RecordBatch]) -> Iterator[Record]:
-    for batch in batches:
-        yield from table_to_records(batch)

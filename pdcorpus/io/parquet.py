@@ -12,7 +12,7 @@ import os
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import fsspec
 import pyarrow as pa
@@ -187,11 +187,3 @@ class ParquetShardWriter:
             if self.fs.exists(part):
                 self.fs.rm(part)
 
-
-def iter_parquet_batches(fs: fsspec.AbstractFileSystem, path: str, columns: list[str] | None = None,
-                         row_groups: list[int] | None = None) -> Iterator[pa.RecordBatch]:
-    with fs.open(path, "rb") as fh:
-        pf = pq.ParquetFile(fh)
-        groups = range(pf.num_row_groups) if row_groups is None else row_groups
-        for group in groups:
-            yield from pf.read_row_group(group, columns=columns).to_batches()

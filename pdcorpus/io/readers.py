@@ -352,7 +352,7 @@ class ParquetReader(Reader):
         name = file.url
         with self.open(file) as fh:
             try:
-                pf = pq.ParquetFile(fh)
+                pf = pq.ParquetFile(fh, pre_buffer=False)
             except Exception as exc:  # pyarrow raises ArrowInvalid and friends
                 raise InputError(f"{name}: not a readable Parquet file: {exc}") from exc
             rowno = 0
