@@ -327,9 +327,14 @@ def _check_stages(specs: Any, prefix: Loc, lines: dict[Loc, int], file: str) -> 
             continue
         params_model = REGISTRY[kind].Params
         try:
-            params_model.model_validate(params or {})
+            validated = params_model.model_validate(params or {})
         except ValidationError as exc:
             problems.extend(_messages(exc, params_model, loc + (kind,), lines, file))
+            continue
+        try:  # a stage that cannot be built (a missing package or model) fails now, not mid-run
+            REGISTRY[kind].from_params(validated)
+        except Exception as exc:  # noqa: BLE001 - any failure to build is a config problem, reported with its place
+            problems.append(f"{file}:{_line_of(lines, loc + (kind,))}: {format_loc(loc + (kind,))}: {exc}")
     return problems
 
 

@@ -29,6 +29,7 @@ class Record:
     rights_reason: str | None = None
     language: str | None = None
     language_score: float | None = None
+    quality: dict | None = None  # cheap text quality signals: see pdcorpus.stages.quality.QUALITY_FIELDS
     date: str | None = None
     title: str | None = None
     author: str | None = None
@@ -44,17 +45,26 @@ class Record:
 COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Record))
 
 IMAGE_TYPE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+QUALITY_TYPE = pa.struct([("chars", pa.int64()), ("alpha_ratio", pa.float64()),
+                          ("repeated_line_ratio", pa.float64()), ("ocr_noise_ratio", pa.float64())])
 
 _TYPES = {
     "image": IMAGE_TYPE,
     "language_score": pa.float64(),
+    "quality": QUALITY_TYPE,
 }
 
-HF_FEATURES: dict[str, Any] = {
-    name: ({"_type": "Image"} if name == "image" else
-           {"dtype": "float64" if name == "language_score" else "string", "_type": "Value"})
-    for name in COLUMNS
-}
+
+def _feature(name: str) -> dict[str, Any]:
+    if name == "image":
+        return {"_type": "Image"}
+    if name == "quality":
+        return {f.name: {"dtype": "int64" if pa.types.is_integer(f.type) else "float64", "_type": "Value"}
+                for f in QUALITY_TYPE}
+    return {"dtype": "float64" if name == "language_score" else "string", "_type": "Value"}
+
+
+HF_FEATURES: dict[str, Any] = {name: _feature(name) for name in COLUMNS}
 
 SCHEMA = pa.schema(
     [pa.field(name, _TYPES.get(name, pa.string())) for name in COLUMNS],

@@ -6,6 +6,8 @@ from pdcorpus.stages.base import (FilterStage, GlobalStage, MapStage, Pipeline, 
                                   StageParams, StageStats)
 from pdcorpus.stages.dedup import ExactDedup
 from pdcorpus.stages.filters import LengthFilter
+from pdcorpus.stages.language import LanguageStage
+from pdcorpus.stages.quality import NormalizeStage, QualityStage
 from pdcorpus.stages.rights import RightsStage
 
 # YAML key -> stage class. A stage's ``Params`` model validates its config.
@@ -13,7 +15,11 @@ REGISTRY: dict[str, type[Stage]] = {
     "length": LengthFilter,
     "dedup": ExactDedup,
     "rights": RightsStage,
+    "language": LanguageStage,
+    "normalize": NormalizeStage,
+    "quality": QualityStage,
 }
 
-__all__ = ["REGISTRY", "ExactDedup", "FilterStage", "GlobalStage", "LengthFilter", "MapStage",
+__all__ = ["REGISTRY", "ExactDedup", "FilterStage", "GlobalStage", "LanguageStage", "LengthFilter", "MapStage",
+           "NormalizeStage", "QualityStage",
            "Pipeline", "Reject", "RightsStage", "Stage", "StageContext", "StageParams", "StageStats"]

@@ -1,0 +1,1 @@
+"""Language identification behind one interface, and text quality signals."""

