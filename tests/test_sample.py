@@ -120,3 +120,12 @@ def test_sample_records_carry_their_provenance(sample):
     assert json.loads(record["metadata"])["lang"] == fact["lang"]
     letters = pq.read_table(sample / "data/letters/train-00000-of-00001.parquet").column("id").to_pylist()
     assert all(i.startswith("letters:") and i.count("/") == 1 for i in letters)
+
+
+def test_every_sample_record_gets_its_language_and_quality(sample):
+    manifest = json.loads((sample / "manifest.json").read_text())
+    truth = {f"{r['source']}:{r['id']}": r["lang"] for r in EXPECTED["records"]}
+    rows = [row for shard in manifest["shards"] for row in pq.read_table(sample / shard["path"]).to_pylist()]
+    assert [r["id"] for r in rows if r["language"] != truth[r["id"]]] == []
+    assert all(r["language_score"] > 0.5 for r in rows)
+    assert all(r["quality"]["chars"] == len(r["text"]) and 0.5 < r["quality"]["alpha_ratio"] <= 1 for r in rows)

@@ -26,14 +26,16 @@ try:  # ISA-L's gzip is a declared dependency, but pdcorpus still reads .gz with
 except ImportError:  # pragma: no cover
     igzip = None
 
-from pdcorpus.record import COLUMNS, Record, content_hash
+from pdcorpus.record import COLUMNS, QUALITY_TYPE, Record, content_hash
 from pdcorpus.stages.base import Reject, RejectSink, StageStats
 
 FORMATS = ("jsonl", "parquet", "csv", "text")
 
 # Record columns a source may fill from its input; the rest are set by stages.
-MAPPABLE = ("id", "text", "caption", "url", "license", "date", "title", "author", "retrieved_at")
+MAPPABLE = ("id", "text", "caption", "url", "license", "date", "title", "author", "retrieved_at",
+            "language", "language_score", "quality")
 DEFAULT_MAX_CHARS = 10_000_000
+QUALITY_KEYS = tuple(f.name for f in QUALITY_TYPE)
 _SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes, as surrogateescape keeps them
 
 
@@ -220,6 +222,15 @@ class Reader:
             author=_as_str(get["author"](row)), content_hash=chash,
             retrieved_at=_as_str(get["retrieved_at"](row)), metadata=self._metadata(row),
         )
+        # Facts an earlier build recorded (reading its shards back): kept, so they need not be recomputed.
+        language = get["language"](row)
+        if isinstance(language, str):
+            record.language = language
+            score = get["language_score"](row)
+            record.language_score = float(score) if isinstance(score, (int, float)) else None
+        quality = get["quality"](row)
+        if isinstance(quality, dict) and set(QUALITY_KEYS) <= set(quality):
+            record.quality = {k: quality[k] for k in QUALITY_KEYS}
         self.stats.add(self.source, 1, 1)
         return record
 

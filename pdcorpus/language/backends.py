@@ -38,6 +38,9 @@ class LanguageBackend(ABC):
     """Detects the languages of a text: ``[(code, share), ...]`` best first, shares in [0, 1]."""
 
     name = "?"
+    # Whether `languages` gives real shares of a mixed text. A backend whose answer is winner-takes-all
+    # (langdetect) is asked about each half of a text instead, to tell a mixed text.
+    gives_shares = True
 
     @abstractmethod
     def languages(self, text: str) -> list[tuple[str, float]]:
@@ -112,6 +115,7 @@ class LangdetectBackend(LanguageBackend):
     """langdetect (a port of Google's language-detection), made deterministic with a fixed seed."""
 
     name = "langdetect"
+    gives_shares = False
 
     def __init__(self, seed: int = 0) -> None:
         from langdetect import detector_factory

@@ -64,6 +64,11 @@ class LanguageStage(Stage):
         code, share = found[0]
         if len(found) > 1 and found[1][1] >= self.mixed_share:
             return UND, round(share, 4), "mixed"
+        if not self.backend.gives_shares and len(sample) >= 4 * max(self.min_chars, 20):
+            half = len(sample) // 2
+            halves = [self.backend.detect(sample[:half]), self.backend.detect(sample[half:])]
+            if halves[0][0] != halves[1][0] and min(h[1] for h in halves) >= 1 - self.mixed_share:
+                return UND, round(share / 2, 4), "mixed"
         return code, round(share, 4), "detected"
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
