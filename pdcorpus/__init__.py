@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 from pdcorpus.record import SCHEMA, Record, content_hash, normalize_for_hash  # noqa: E402
 from pdcorpus.stages import (ExactDedup, FilterStage, GlobalStage, LengthFilter, MapStage,  # noqa: E402
-                             LanguageStage, NormalizeStage, Pipeline, QualityStage, Reject, RightsStage, Stage, StageContext, StageStats)
+                             LanguageStage, MinHashDedup, NormalizeStage, Pipeline, QualityStage, Reject, RightsStage, Stage, StageContext, StageStats)
 from pdcorpus.rights.normalize import normalize as normalize_rights  # noqa: E402
 from pdcorpus.rights.policy import RightsDecision, RightsPolicy  # noqa: E402
 from pdcorpus.io.readers import (CsvReader, JsonlReader, ParquetReader, TextReader,  # noqa: E402
@@ -28,7 +28,7 @@ from pdcorpus.build import Build, BuildError, build  # noqa: E402
 
 __all__ = [
     "SCHEMA", "Build", "BuildError", "ConfigError", "CsvReader", "ExactDedup", "FilterStage", "GlobalStage",
-    "JsonlReader", "LanguageStage", "LengthFilter", "MapStage", "NormalizeStage", "QualityStage", "ParquetReader", "ParquetShardWriter", "Pipeline", "Record",
+    "JsonlReader", "LanguageStage", "LengthFilter", "MapStage", "MinHashDedup", "NormalizeStage", "QualityStage", "ParquetReader", "ParquetShardWriter", "Pipeline", "Record",
     "Reject", "RightsDecision", "RightsPolicy", "RightsStage", "Stage", "StageContext", "StageStats", "TextReader", "build", "content_hash", "load_config", "normalize_for_hash", "normalize_rights",
     "read_csv", "read_jsonl", "read_parquet", "read_text",
 ]

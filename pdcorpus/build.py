@@ -118,12 +118,19 @@ class Build:
 
     # -- running -------------------------------------------------------------
 
-    def _tasks(self, plan: Plan, phase: Phase, previous: list[dict]) -> list[Any]:
+    def _tasks(self, plan: Plan, phase: Phase, done: list[list[dict]]) -> list[Any]:
+        """A phase's tasks, made from the results of the phases before it (``done``, in order)."""
         if phase.kind == "read":
             return plan.read_tasks()
         if phase.kind == "global":
-            return plan.bucket_tasks(previous)
-        return plan.shard_tasks(previous)
+            return plan.bucket_tasks(done[-1])
+        if phase.kind == "bands":
+            return plan.bucket_tasks(done[-1], file_key="bands_file", index_key="bands_index")
+        if phase.kind == "clusters":
+            return plan.cluster_tasks(done[-1], upstream=done[-2])
+        if phase.kind == "apply":
+            return plan.apply_tasks(upstream=done[-3], cluster_result=done[-1][0])
+        return plan.shard_tasks(done[-1])
 
     def _remove_stale_shards(self, tasks: list[Any]) -> None:
         """Shards under data/ that this plan does not write (left by an earlier build)."""
@@ -145,21 +152,21 @@ class Build:
         started = time.time()
         plan = make_plan(self.loaded)
         resumed = self._prepare(plan)
-        previous: list[dict] = []
+        done: list[list[dict]] = []
         results: dict[str, list[dict]] = {}
         self.runner.start(plan)
         try:
             for phase in plan.phases:
                 t0 = time.perf_counter()
-                tasks = self._tasks(plan, phase, previous)
+                tasks = self._tasks(plan, phase, done)
                 if phase.kind == "write":
                     self._remove_stale_shards(tasks)
-                done = {t.index: load_marker(plan, phase, t.index) for t in tasks}
-                todo = [t for t in tasks if done[t.index] is None]
+                finished = {t.index: load_marker(plan, phase, t.index) for t in tasks}
+                todo = [t for t in tasks if finished[t.index] is None]
                 for result in self.runner.run(phase, todo, strict=self.strict):
-                    done[result["task"]] = result
-                previous = [done[t.index] for t in tasks]
-                results[phase.name] = previous
+                    finished[result["task"]] = result
+                results[phase.name] = [finished[t.index] for t in tasks]
+                done.append(results[phase.name])
                 self.timings[phase.name] = round(time.perf_counter() - t0, 3)
         finally:
             self.runner.close()
@@ -255,6 +262,8 @@ class Build:
             "dropped": dict(sorted(dropped.items())),
             "rejects": {"count": rejected, "files": sorted(reject_files)},
             "review": queues.get("review", {"count": 0, "files": []}),
+            "near_dedup": {f"stages[{p.stage_index}]": results[p.name][0].get("minhash", {})
+                           for p in plan.phases if p.kind == "clusters"},
             "sources": per_source,
             "stages": stages,
             "shards": shard_list,

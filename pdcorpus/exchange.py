@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import fsspec
 import pyarrow as pa
@@ -50,13 +50,29 @@ class Unit:
         return [self.file, self.row_group, self.start, self.stop, self.bytes]
 
 
+def _record_size(record: Record) -> int:
+    size = len(record.text or "") + len(record.caption or "") + len(record.metadata or "") + 200
+    if record.image is not None:
+        size += len(record.image.get("bytes") or b"")
+    return size
+
+
 class PartitionedSpill:
-    """Writes records to ``path`` grouped by partition; ``close()`` returns the index."""
+    """Writes rows to ``path`` grouped by partition; ``close()`` returns the index.
+
+    Rows are records by default; another ``schema`` with its ``to_table`` (rows -> Arrow table) and
+    ``size_of`` (a row's approximate bytes) spills other rows the same way (MinHash band rows).
+    """
 
     def __init__(self, fs: fsspec.AbstractFileSystem, path: str, compression: str = "zstd",
-                 flush_rows: int = FLUSH_ROWS, buffer_bytes: int = BUFFER_BYTES) -> None:
+                 flush_rows: int = FLUSH_ROWS, buffer_bytes: int = BUFFER_BYTES, schema: pa.Schema = SCHEMA,
+                 to_table: Callable[[list], pa.Table] = records_to_table,
+                 size_of: Callable[[object], int] = _record_size) -> None:
         self.fs = fs
         self.path = path
+        self.schema = schema
+        self.to_table = to_table
+        self.size_of = size_of
         self.compression = None if compression == "none" else compression
         self.flush_rows = flush_rows
         self.buffer_bytes = buffer_bytes
@@ -76,9 +92,7 @@ class PartitionedSpill:
             buf = self._buffers[partition] = []
             self._sizes[partition] = 0
         buf.append(record)
-        size = len(record.text or "") + len(record.caption or "") + len(record.metadata or "") + 200
-        if record.image is not None:
-            size += len(record.image.get("bytes") or b"")
+        size = self.size_of(record)
         self._sizes[partition] += size
         self._buffered += size
         if len(buf) >= self.flush_rows:
@@ -92,9 +106,9 @@ class PartitionedSpill:
             self._write(partition, pa.Table.from_batches([batch.slice(start, self.flush_rows)]))
 
     def _flush(self, partition: str) -> None:
-        records = self._buffers.pop(partition)
+        rows = self._buffers.pop(partition)
         self._buffered -= self._sizes.pop(partition)
-        self._write(partition, records_to_table(records))
+        self._write(partition, self.to_table(rows))
 
     def _write(self, partition: str, table: pa.Table) -> None:
         if table.num_rows == 0:
@@ -102,7 +116,7 @@ class PartitionedSpill:
         if self._writer is None:
             self.fs.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
             self._fh = self.fs.open(self._tmp, "wb")
-            self._writer = pq.ParquetWriter(self._fh, SCHEMA, compression=self.compression)
+            self._writer = pq.ParquetWriter(self._fh, self.schema, compression=self.compression)
         self._writer.write_table(table, row_group_size=table.num_rows)
         self.index.setdefault(partition, []).append([self._groups, table.num_rows, 0])
         self._groups += 1

@@ -5,9 +5,15 @@
     read      one task per input file (or group of small text files):
               read -> source stages -> global stages up to the first global one
               -> exchange file partitioned by hash bucket (or by source if none)
-    g<k>      one task per hash bucket, for the k-th global stage (exact dedup):
-              reduce the bucket -> the streaming stages after it
-              -> exchange partitioned by the next global stage's bucket, or by source
+    exact dedup   one task per hash bucket: reduce the bucket -> the streaming
+              stages after it -> exchange partitioned for what follows
+    minhash dedup, three phases:
+      bands     the task before wrote each record's signature and LSH band hashes;
+                one task per hash bucket of band hashes: records sharing a band -> candidate pairs
+      clusters  one task: pairs verified on their signatures, joined into clusters,
+                one survivor per cluster by rule
+      apply     one task per upstream task: its records, minus the clusters' non-survivors,
+                with cluster id and size -> the streaming stages after it -> exchange
     write     one task per output shard, planned from the exchange index so that
               shards are bounded by max_bytes: data/<source>/train-NNNNN-of-MMMMM.parquet
 
@@ -62,6 +68,28 @@ class BucketTask:
 
 
 @dataclass(frozen=True)
+class ClusterTask:
+    index: int
+    edges: tuple[str, ...]  # edge files of the bands phase
+    signatures: tuple[str, ...]  # signature files of the upstream phase
+
+    @property
+    def label(self) -> str:
+        return "clusters"
+
+
+@dataclass(frozen=True)
+class ApplyTask:
+    index: int  # the upstream task whose records it passes on
+    units: tuple[Unit, ...]
+    decisions: str | None  # the clusters phase's decisions file
+
+    @property
+    def label(self) -> str:
+        return f"records of task {self.index}"
+
+
+@dataclass(frozen=True)
 class ShardTask:
     index: int
     source: str
@@ -76,9 +104,9 @@ class ShardTask:
 @dataclass(frozen=True)
 class Phase:
     number: int
-    kind: str  # "read", "global", "write"
+    kind: str  # "read", "global" (exact dedup), "bands", "clusters", "apply" (minhash), "write"
     name: str  # folder name in the work dir: p0-read, p1-dedup-exact, p2-write
-    stage_index: int | None = None  # for "global": its index in config.stages
+    stage_index: int | None = None  # for the dedup phases: the stage's index in config.stages
 
 
 @dataclass
@@ -120,17 +148,31 @@ class Plan:
                 tasks.append(ReadTask(len(tasks), source.name, tuple(group)))
         return tasks
 
-    def next_global(self, phase: Phase) -> Phase | None:
-        following = [p for p in self.phases if p.number > phase.number and p.kind == "global"]
+    def next_reducer(self, phase: Phase) -> Phase | None:
+        """The next phase that needs records partitioned for it: exact dedup's buckets or minhash's bands."""
+        following = [p for p in self.phases if p.number > phase.number and p.kind in ("global", "bands")]
         return following[0] if following else None
 
-    def bucket_tasks(self, previous_results: list[dict[str, Any]]) -> list[BucketTask]:
+    def bucket_tasks(self, previous_results: list[dict[str, Any]], file_key: str = "file",
+                     index_key: str = "index") -> list[BucketTask]:
         units: dict[int, list[Unit]] = {b: [] for b in range(self.buckets)}
         for result in previous_results:
-            for partition, groups in sorted(result["index"].items()):
+            for partition, groups in sorted(result.get(index_key, {}).items()):
                 for group, rows, nbytes in groups:
-                    units[int(partition)].append(Unit(result["file"], group, 0, rows, nbytes))
+                    units[int(partition)].append(Unit(result[file_key], group, 0, rows, nbytes))
         return [BucketTask(b, tuple(units[b])) for b in range(self.buckets)]
+
+    def cluster_tasks(self, band_results: list[dict[str, Any]], upstream: list[dict[str, Any]]) -> list[ClusterTask]:
+        return [ClusterTask(0, tuple(r["edges_file"] for r in band_results if r.get("edges_file")),
+                            tuple(r["signatures_file"] for r in upstream if r.get("signatures_file")))]
+
+    def apply_tasks(self, upstream: list[dict[str, Any]], cluster_result: dict[str, Any]) -> list[ApplyTask]:
+        tasks = []
+        for result in upstream:
+            units = tuple(Unit(result["file"], group, 0, rows, nbytes)
+                          for _, groups in sorted(result.get("index", {}).items()) for group, rows, nbytes in groups)
+            tasks.append(ApplyTask(result["task"], units, cluster_result.get("decisions_file")))
+        return tasks
 
     def shard_tasks(self, previous_results: list[dict[str, Any]]) -> list[ShardTask]:
         """Packs each source's exchange row groups, in task order, into shards of at most max_bytes.
@@ -182,9 +224,15 @@ def make_plan(loaded: LoadedConfig) -> Plan:
     after: dict[int, list[dict[str, Any]]] = {}
     for k, index in enumerate(global_at, 1):
         kind = next(iter(config.stages[index]))
-        label = REGISTRY[kind].Params.model_validate(config.stages[index][kind] or {})
-        method = getattr(label, "method", "")
-        phases.append(Phase(k, "global", f"p{k}-{kind}{'-' + method if method else ''}", index))
+        params = REGISTRY[kind].Params.model_validate(config.stages[index][kind] or {})
+        method = getattr(params, "method", "")
+        if method == "minhash":
+            for step in ("bands", "clusters", "apply"):
+                n = len(phases)
+                phases.append(Phase(n, step, f"p{n}-{kind}-minhash-{step}", index))
+        else:
+            n = len(phases)
+            phases.append(Phase(n, "global", f"p{n}-{kind}{'-' + method if method else ''}", index))
         stop = global_at[k] if k < len(global_at) else len(config.stages)
         after[index] = config.stages[index + 1:stop]
     phases.append(Phase(len(phases), "write", f"p{len(phases)}-write"))

@@ -34,6 +34,8 @@ class Record:
     title: str | None = None
     author: str | None = None
     content_hash: str | None = None
+    dedup_cluster: str | None = None  # near-dedup: the id of the cluster's surviving record
+    dedup_cluster_size: int | None = None  # and how many records the cluster had
     retrieved_at: str | None = None
     metadata: str | None = None  # source-specific extras as JSON text, keys sorted
 
@@ -52,6 +54,7 @@ _TYPES = {
     "image": IMAGE_TYPE,
     "language_score": pa.float64(),
     "quality": QUALITY_TYPE,
+    "dedup_cluster_size": pa.int64(),
 }
 
 
@@ -61,7 +64,8 @@ def _feature(name: str) -> dict[str, Any]:
     if name == "quality":
         return {f.name: {"dtype": "int64" if pa.types.is_integer(f.type) else "float64", "_type": "Value"}
                 for f in QUALITY_TYPE}
-    return {"dtype": "float64" if name == "language_score" else "string", "_type": "Value"}
+    dtype = {"language_score": "float64", "dedup_cluster_size": "int64"}.get(name, "string")
+    return {"dtype": dtype, "_type": "Value"}
 
 
 HF_FEATURES: dict[str, Any] = {name: _feature(name) for name in COLUMNS}

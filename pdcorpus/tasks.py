@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any, Callable, Iterable, Iterator
 
 import fsspec
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -23,8 +24,9 @@ from pdcorpus.config import build_stage
 from pdcorpus.exchange import PartitionedSpill, bucket_of, read_units
 from pdcorpus.io.parquet import file_sha256, write_parquet
 from pdcorpus.io.readers import READERS, InputFile
-from pdcorpus.plan import BucketTask, Phase, Plan, ReadTask, ShardTask
-from pdcorpus.record import SCHEMA, Record, records_to_table
+from pdcorpus.minhash import band_hashes
+from pdcorpus.plan import ApplyTask, BucketTask, ClusterTask, Phase, Plan, ReadTask, ShardTask
+from pdcorpus.record import SCHEMA, Record, records_to_table, table_to_records
 from pdcorpus.stages.base import GlobalStage, Reject, Stage
 
 Progress = Callable[[int], None]
@@ -176,29 +178,45 @@ class TaskContext:
         self.exchange = f"{self.dir}/t{index:05d}.parquet"
 
     def partitioner(self) -> Callable[[Record], str]:
-        """Where an output record goes: a bucket of the next global stage, or its source."""
-        nxt = self.plan.next_global(self.phase)
+        """Where an output record goes: a bucket of the next exact dedup, all in one (before a
+        minhash dedup, whose apply phase takes this task's records as they are), or its source."""
+        nxt = self.plan.next_reducer(self.phase)
         if nxt is None:
             return lambda record: record.source
+        if nxt.kind == "bands":
+            return lambda record: "all"
         stage = build_stage(self.plan.config.stages[nxt.stage_index])
         assert isinstance(stage, GlobalStage)
         buckets = self.plan.buckets
         return lambda record: f"{bucket_of(stage.partition_key(record), buckets):05d}"
 
-    def spill(self, records: Iterable[Record]) -> tuple[dict, int]:
+    def spill(self, records: Iterable[Record]) -> dict[str, Any]:
+        """Writes the task's output records to its exchange file; before a minhash dedup, also their
+        signatures and band hashes. Returns what the marker records of it."""
         spill = PartitionedSpill(self.work_fs, self.exchange, self.plan.config.shards.compression)
+        nxt = self.plan.next_reducer(self.phase)
+        signer = MinHashSigner(self, nxt) if nxt is not None and nxt.kind == "bands" else None
         partition = self.partitioner()
         try:
-            for record in records:
-                spill.add(partition(record), record)
+            if signer is None:
+                for record in records:
+                    spill.add(partition(record), record)
+            else:
+                for batch in signer.batches(records):
+                    for record in batch:
+                        spill.add("all", record)
             index = spill.close()
+            out: dict[str, Any] = {"file": self.exchange, "index": index, "rows": spill.rows}
+            if signer is not None:
+                out.update(signer.close())
         except BaseException:
             spill.abort()
+            if signer is not None:
+                signer.abort()
             raise
-        return index, spill.rows
+        return out
 
-
-    def spill_batches(self, batches: Iterable[pa.RecordBatch], progress: Progress | None) -> tuple[dict, int]:
+    def spill_batches(self, batches: Iterable[pa.RecordBatch], progress: Progress | None) -> dict[str, Any]:
         """Columnar output going to the writer: partitioned by source without becoming records."""
         spill = PartitionedSpill(self.work_fs, self.exchange, self.plan.config.shards.compression)
         try:
@@ -213,7 +231,103 @@ class TaskContext:
         except BaseException:
             spill.abort()
             raise
-        return index, spill.rows
+        return {"file": self.exchange, "index": index, "rows": spill.rows}
+
+
+BAND_SCHEMA = pa.schema([("band", pa.int32()), ("hash", pa.uint64()), ("key", pa.int64())])
+SIGNATURE_SCHEMA = pa.schema([("key", pa.int64()), ("source", pa.string()), ("id", pa.string()),
+                              ("signature", pa.binary())])
+EDGE_SCHEMA = pa.schema([("a", pa.int64()), ("b", pa.int64())])
+DECISION_SCHEMA = pa.schema([("key", pa.int64()), ("keep", pa.bool_()), ("cluster", pa.string()),
+                             ("size", pa.int64())])
+SIGN_BATCH = 512
+
+
+def record_key(task: int, position: int) -> int:
+    """A record's place in the exchange: its task and its position in that task's output."""
+    return (task << 32) | position
+
+
+def _write_table(fs: fsspec.AbstractFileSystem, path: str, table: pa.Table, compression: str) -> str:
+    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    with fs.open(tmp, "wb") as fh:
+        pq.write_table(table, fh, compression=None if compression == "none" else compression)
+    fs.mv(tmp, path)
+    return path
+
+
+class MinHashSigner:
+    """Before a minhash dedup: each output record's signature (to a signature file) and its LSH band
+    hashes (to a band exchange partitioned by bucket), keyed by the record's place in the exchange."""
+
+    def __init__(self, ctx: "TaskContext", bands_phase: Phase) -> None:
+        self.ctx = ctx
+        stage = build_stage(ctx.plan.config.stages[bands_phase.stage_index])
+        self.stage = stage
+        compression = ctx.plan.config.shards.compression
+        self.band_path = f"{ctx.dir}/t{ctx.index:05d}.bands.parquet"
+        self.band_spill = PartitionedSpill(
+            ctx.work_fs, self.band_path, compression, flush_rows=65536, schema=BAND_SCHEMA,
+            to_table=lambda rows: pa.Table.from_arrays([pa.array(c, t) for c, t in zip(zip(*rows), (
+                pa.int32(), pa.uint64(), pa.int64()))], schema=BAND_SCHEMA),
+            size_of=lambda row: 24)
+        self.sig_path = f"{ctx.dir}/t{ctx.index:05d}.signatures.parquet"
+        self._sig_tmp = f"{self.sig_path}.tmp-{uuid.uuid4().hex[:8]}"
+        self._sig_fh = None
+        self._sig_writer: pq.ParquetWriter | None = None
+        self.position = 0
+        self.compression = compression
+
+    def batches(self, records: Iterable[Record]) -> Iterator[list[Record]]:
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= SIGN_BATCH:
+                self._sign(batch)
+                yield batch
+                batch = []
+        if batch:
+            self._sign(batch)
+            yield batch
+
+    def _sign(self, batch: list[Record]) -> None:
+        stage, buckets = self.stage, self.ctx.plan.buckets
+        signatures, has = stage.signatures(batch)
+        hashes = band_hashes(signatures, stage.bands, stage.rows)
+        keys = [record_key(self.ctx.index, self.position + i) for i in range(len(batch))]
+        self.position += len(batch)
+        chosen = np.flatnonzero(has)
+        for i in chosen.tolist():
+            for band in range(stage.bands):
+                h = int(hashes[i, band])
+                self.band_spill.add(f"{(h ^ band) % buckets:05d}", (band, h, keys[i]))
+        if len(chosen):
+            table = pa.table({"key": pa.array([keys[i] for i in chosen], pa.int64()),
+                              "source": [batch[i].source for i in chosen], "id": [batch[i].id for i in chosen],
+                              "signature": pa.array([signatures[i].tobytes() for i in chosen], pa.binary())},
+                             schema=SIGNATURE_SCHEMA)
+            if self._sig_writer is None:
+                self.ctx.work_fs.makedirs(self.ctx.dir, exist_ok=True)
+                self._sig_fh = self.ctx.work_fs.open(self._sig_tmp, "wb")
+                self._sig_writer = pq.ParquetWriter(self._sig_fh, SIGNATURE_SCHEMA, compression=None)
+            self._sig_writer.write_table(table)
+
+    def close(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"bands_file": self.band_path, "bands_index": self.band_spill.close(),
+                               "signatures_file": None}
+        if self._sig_writer is not None:
+            self._sig_writer.close()
+            self._sig_fh.close()
+            self.ctx.work_fs.mv(self._sig_tmp, self.sig_path)
+            out["signatures_file"] = self.sig_path
+        return out
+
+    def abort(self) -> None:
+        self.band_spill.abort()
+        if self._sig_writer is not None:
+            self._sig_writer.close()
+            self._sig_fh.close()
 
 
 def _input_sha256(file: InputFile, storage_options: dict) -> str:
@@ -236,12 +350,12 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
                                          max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, **options)
     stages = _bound(source.stages, plan, source.name, 0, sinks) + _bound(plan.pre_global, plan, "global", 0, sinks)
     stream = _chain(_counted(reader.read_all(task.files), progress), [s for _, s in stages])
-    index, rows = ctx.spill(stream)
+    spilled = ctx.spill(stream)
     stats = {f"{source.name}/read": reader.stats.to_dict()}
     stats.update({key: stage.stats.to_dict() for key, stage in stages})
     inputs = [{"source": source.name, "path": f.url, "bytes": f.size,
                "sha256": _input_sha256(f, source.read.storage_options)} for f in task.files]
-    return {"file": ctx.exchange, "index": index, "rows": rows, "stats": stats, "inputs": inputs, **sinks.close()}
+    return {**spilled, "stats": stats, "inputs": inputs, **sinks.close()}
 
 
 def run_bucket(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | None, strict: bool) -> dict:
@@ -254,14 +368,115 @@ def run_bucket(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | 
     def batches(columns: list[str] | None = None):
         return read_units(ctx.work_fs, units, columns)
 
-    if not after and plan.next_global(phase) is None and hasattr(stage, "reduce_batches"):
-        index, rows = ctx.spill_batches(stage.reduce_batches(batches), progress)
+    if not after and plan.next_reducer(phase) is None and hasattr(stage, "reduce_batches"):
+        spilled = ctx.spill_batches(stage.reduce_batches(batches), progress)
     else:
         stream = _chain(_counted(stage.reduce(batches), progress), [s for _, s in after])
-        index, rows = ctx.spill(stream)
+        spilled = ctx.spill(stream)
     stats = {key: stage.stats.to_dict()}
     stats.update({k: s.stats.to_dict() for k, s in after})
-    return {"file": ctx.exchange, "index": index, "rows": rows, "stats": stats, **sinks.close()}
+    return {**spilled, "stats": stats, **sinks.close()}
+
+
+def run_bands(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | None, strict: bool) -> dict:
+    """Records sharing a band hash are candidate pairs: each joined to the group's first key."""
+    ctx = TaskContext(plan, phase, task.index)
+    tables = [pa.Table.from_batches([b]) for b in read_units(ctx.work_fs, list(task.units))]
+    if not tables:
+        return {"edges_file": None, "edges": 0}
+    table = pa.concat_tables(tables)
+    grouped = table.group_by(["band", "hash"]).aggregate([("key", "list")])
+    lists = grouped.column("key_list")
+    lists = lists.filter(pc.greater(pc.list_value_length(lists), 1))
+    edges: set[tuple[int, int]] = set()
+    for keys in lists.to_pylist():
+        keys = sorted(keys)
+        edges.update((keys[0], other) for other in keys[1:] if other != keys[0])
+    if progress is not None:
+        progress(table.num_rows)
+    if not edges:
+        return {"edges_file": None, "edges": 0}
+    a, b = zip(*sorted(edges))
+    path = _write_table(ctx.work_fs, ctx.exchange, pa.table({"a": a, "b": b}, schema=EDGE_SCHEMA),
+                        plan.config.shards.compression)
+    return {"edges_file": path, "edges": len(edges)}
+
+
+def run_clusters(plan: Plan, phase: Phase, task: ClusterTask, progress: Progress | None, strict: bool) -> dict:
+    """Candidate pairs checked on their signatures and joined into clusters; one survivor each, by rule."""
+    ctx = TaskContext(plan, phase, task.index)
+    (_, stage), = _bound([plan.config.stages[phase.stage_index]], plan, "global", phase.stage_index,
+                         Sinks(plan, phase, task.index, strict))
+    pairs = []
+    for path in task.edges:
+        with ctx.work_fs.open(path, "rb") as fh:
+            pairs.append(pq.ParquetFile(fh, pre_buffer=False).read())
+    if pairs:
+        both = pa.concat_tables(pairs)
+        edge_array = np.unique(np.stack([both.column("a").to_numpy(), both.column("b").to_numpy()], axis=1), axis=0)
+    else:
+        edge_array = np.zeros((0, 2), dtype=np.int64)
+    involved = pa.array(np.unique(edge_array), pa.int64())
+    signatures: dict[int, np.ndarray] = {}
+    ranks: dict[int, tuple] = {}
+    for path in task.signatures:
+        with ctx.work_fs.open(path, "rb") as fh:
+            table = pq.ParquetFile(fh, pre_buffer=False).read()
+        table = table.filter(pc.is_in(table.column("key"), value_set=involved))
+        for key, source, rid, sig in zip(*(table.column(c).to_pylist() for c in ("key", "source", "id", "signature"))):
+            signatures[key] = np.frombuffer(sig, dtype=np.uint32)
+            ranks[key] = stage.rank(source, rid, key)
+        if progress is not None:
+            progress(table.num_rows)
+    decisions, counts = stage.clusters(map(tuple, edge_array.tolist()), signatures.__getitem__, ranks.__getitem__)
+    keys = sorted(decisions)
+    table = pa.table({"key": pa.array(keys, pa.int64()), "keep": [decisions[k][0] for k in keys],
+                      "cluster": [decisions[k][1] for k in keys], "size": pa.array([decisions[k][2] for k in keys],
+                                                                                   pa.int64())},
+                     schema=DECISION_SCHEMA)
+    path = _write_table(ctx.work_fs, ctx.exchange, table, plan.config.shards.compression)
+    return {"decisions_file": path, "minhash": {"threshold": stage.threshold, "num_perm": stage.hasher.num_perm,
+                                                "ngram": stage.hasher.ngram, "bands": stage.bands,
+                                                "rows": stage.rows, **counts}}
+
+
+def run_apply(plan: Plan, phase: Phase, task: ApplyTask, progress: Progress | None, strict: bool) -> dict:
+    """One upstream task's records, less the non-survivors of near-duplicate clusters."""
+    ctx = TaskContext(plan, phase, task.index)
+    sinks = Sinks(plan, phase, task.index, strict)
+    (key, stage), = _bound([plan.config.stages[phase.stage_index]], plan, "global", phase.stage_index, sinks)
+    after = _bound(plan.after_global[phase.stage_index], plan, "global", phase.stage_index + 1, sinks)
+    mine: dict[int, tuple[bool, str, int]] = {}
+    if task.decisions:
+        with ctx.work_fs.open(task.decisions, "rb") as fh:
+            table = pq.ParquetFile(fh, pre_buffer=False).read()
+        low, high = record_key(task.index, 0), record_key(task.index + 1, 0)
+        keys = table.column("key")
+        table = table.filter(pc.and_(pc.greater_equal(keys, low), pc.less(keys, high)))
+        for k, keep, cluster, size in zip(*(table.column(c).to_pylist() for c in ("key", "keep", "cluster", "size"))):
+            mine[k - low] = (keep, cluster, size)
+
+    def records() -> Iterator[Record]:
+        position = 0
+        add = stage.stats.add
+        for batch in read_units(ctx.work_fs, list(task.units)):
+            for record in table_to_records(batch):
+                decision = mine.get(position)
+                position += 1
+                if decision is not None:
+                    keep, cluster, size = decision
+                    record.dedup_cluster, record.dedup_cluster_size = cluster, size
+                    if not keep:
+                        add(record.source, 1, 0)
+                        stage.drop(record, "near-duplicate", f"of {cluster} (cluster of {size})")
+                        continue
+                add(record.source, 1, 1)
+                yield record
+
+    spilled = ctx.spill(_chain(_counted(records(), progress), [s for _, s in after]))
+    stats = {key: stage.stats.to_dict()}
+    stats.update({k: s.stats.to_dict() for k, s in after})
+    return {**spilled, "task": task.index, "stats": stats, **sinks.close()}
 
 
 def run_shard(plan: Plan, phase: Phase, task: ShardTask, progress: Progress | None, strict: bool) -> dict:
@@ -302,7 +517,8 @@ def _rebatch(tables: Iterable, target_rows: int = 20_000, target_bytes: int = 32
         yield pa.concat_tables(pending)
 
 
-RUNNERS = {"read": run_read, "global": run_bucket, "write": run_shard}
+RUNNERS = {"read": run_read, "global": run_bucket, "bands": run_bands, "clusters": run_clusters,
+           "apply": run_apply, "write": run_shard}
 
 
 def marker_path(plan: Plan, phase: Phase, index: int) -> tuple[fsspec.AbstractFileSystem, str]:

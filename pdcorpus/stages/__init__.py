@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from pdcorpus.stages.base import (FilterStage, GlobalStage, MapStage, Pipeline, Reject, Stage, StageContext,
                                   StageParams, StageStats)
-from pdcorpus.stages.dedup import ExactDedup
+from pdcorpus.stages.dedup import Dedup, ExactDedup, MinHashDedup
 from pdcorpus.stages.filters import LengthFilter
 from pdcorpus.stages.language import LanguageStage
 from pdcorpus.stages.quality import NormalizeStage, QualityStage
 from pdcorpus.stages.rights import RightsStage
 
 # YAML key -> stage class. A stage's ``Params`` model validates its config.
-REGISTRY: dict[str, type[Stage]] = {
+REGISTRY: dict[str, type] = {
     "length": LengthFilter,
-    "dedup": ExactDedup,
+    "dedup": Dedup,
     "rights": RightsStage,
     "language": LanguageStage,
     "normalize": NormalizeStage,
     "quality": QualityStage,
 }
 
-__all__ = ["REGISTRY", "ExactDedup", "FilterStage", "GlobalStage", "LanguageStage", "LengthFilter", "MapStage",
+__all__ = ["REGISTRY", "ExactDedup", "FilterStage", "GlobalStage", "LanguageStage", "LengthFilter", "MapStage", "MinHashDedup",
            "NormalizeStage", "QualityStage",
            "Pipeline", "Reject", "RightsStage", "Stage", "StageContext", "StageParams", "StageStats"]

@@ -1,4 +1,4 @@
-"""Exact deduplication by content hash, across all sources.
+"""Deduplication across all sources: exact by content hash, near by MinHash LSH.
 
 Which record of a duplicate cluster survives is decided by a rule, never by
 arrival order: the lowest ``(source priority, id)``, where a source's
@@ -8,16 +8,35 @@ twice) go to the earliest position in the input order of the plan.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, Literal
+from typing import Any, Callable, Iterable, Iterator, Literal
 
+import numpy as np
 import pyarrow as pa
+from pydantic import Field, model_validator
 
+from pdcorpus.minhash import MinHasher, UnionFind, band_hashes, optimal_bands
 from pdcorpus.record import Record, content_hash, table_to_records
 from pdcorpus.stages.base import GlobalStage, StageParams
 
 
 class DedupParams(StageParams):
-    method: Literal["exact"] = "exact"
+    method: Literal["exact", "minhash"] = "exact"
+    # minhash only: near-duplicates are pairs whose estimated Jaccard similarity of word n-grams
+    # reaches `threshold`; bands and rows follow from it unless given
+    threshold: float = Field(0.8, gt=0, lt=1)
+    num_perm: int = Field(128, ge=16, le=1024)
+    ngram: int = Field(5, ge=1, le=32)
+    seed: int = 1
+    bands: int | None = Field(None, ge=1)
+    rows: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "DedupParams":
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("give both bands and rows, or neither")
+        if self.bands is not None and self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands x rows ({self.bands} x {self.rows}) exceeds num_perm ({self.num_perm})")
+        return self
 
 
 class ExactDedup(GlobalStage):
@@ -26,7 +45,7 @@ class ExactDedup(GlobalStage):
     name = "dedup"
     Params = DedupParams
 
-    def __init__(self, method: str = "exact", source_priority: dict[str, int] | None = None) -> None:
+    def __init__(self, method: str = "exact", source_priority: dict[str, int] | None = None, **_: Any) -> None:
         super().__init__()
         self.method = method
         self.source_priority = dict(source_priority or {})
@@ -114,3 +133,108 @@ class ExactDedup(GlobalStage):
                     self.drop(record, "duplicate", f"of {winner[record.content_hash][0][1]}")
                 batch = batch.filter(pa.array(keep))
             yield batch
+
+
+class MinHashDedup(GlobalStage):
+    """Near-duplicates by MinHash LSH: one survivor per cluster, chosen by rule; clusters kept as columns.
+
+    Candidate pairs share a band of their signatures; a pair counts when its signatures agree on at
+    least ``threshold`` of the permutations (the estimated Jaccard similarity), which removes most
+    of LSH's false positives; clusters are the connected components of the counted pairs.
+    """
+
+    name = "dedup"
+    Params = DedupParams
+
+    def __init__(self, method: str = "minhash", threshold: float = 0.8, num_perm: int = 128, ngram: int = 5,
+                 seed: int = 1, bands: int | None = None, rows: int | None = None,
+                 source_priority: dict[str, int] | None = None) -> None:
+        super().__init__()
+        self.method = "minhash"
+        self.threshold = threshold
+        self.hasher = MinHasher(num_perm=num_perm, ngram=ngram, seed=seed)
+        self.bands, self.rows = (bands, rows) if bands else optimal_bands(threshold, num_perm)
+        self.source_priority = dict(source_priority or {})
+
+    @property
+    def label(self) -> str:
+        return "dedup:minhash"
+
+    def bind(self, context) -> None:
+        self.source_priority = dict(context.source_priority)
+
+    def rank(self, source: str, id: str, key: int) -> tuple[int, str, int]:
+        return self.source_priority.get(source, len(self.source_priority)), id, key
+
+    def signatures(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
+        return self.hasher.signatures([r.text if r.text is not None else (r.caption or "") for r in records])
+
+    def similar(self, a: np.ndarray, b: np.ndarray) -> bool:
+        return float(np.mean(a == b)) >= self.threshold
+
+    def clusters(self, edges: Iterable[tuple[int, int]], signature_of: Callable[[int], np.ndarray],
+                 rank_of: Callable[[int], tuple]) -> tuple[dict[int, tuple[bool, str, int, str]], dict[str, int]]:
+        """Verifies candidate pairs and joins them: key -> (keep, cluster id, cluster size, survivor id)."""
+        found = UnionFind()
+        candidates = verified = 0
+        for a, b in edges:
+            candidates += 1
+            if self.similar(signature_of(a), signature_of(b)):
+                verified += 1
+                found.union(a, b)
+        decisions: dict[int, tuple[bool, str, int, str]] = {}
+        for members in found.groups().values():
+            survivor = min(members, key=rank_of)
+            survivor_id = rank_of(survivor)[1]
+            for key in members:
+                decisions[key] = (key == survivor, survivor_id, len(members), survivor_id)
+        counts = {"candidate_pairs": candidates, "similar_pairs": verified,
+                  "clusters": sum(1 for v in decisions.values() if v[0]),
+                  "records_in_clusters": len(decisions)}
+        return decisions, counts
+
+    def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
+        """In-memory near-dedup over a plain iterable (library use); output keeps input order."""
+        kept = list(records)
+        for record in kept:
+            self.stats.add(record.source, n_in=1)
+        signatures: list[np.ndarray] = []
+        has: list[np.ndarray] = []
+        for start in range(0, len(kept), 1024):
+            sig, ok = self.signatures(kept[start:start + 1024])
+            signatures.append(sig)
+            has.append(ok)
+        sig = np.concatenate(signatures) if signatures else np.zeros((0, self.hasher.num_perm), np.uint32)
+        ok = np.concatenate(has) if has else np.zeros(0, bool)
+        buckets: dict[tuple[int, int], list[int]] = {}
+        hashes = band_hashes(sig, self.bands, self.rows)
+        for i in np.flatnonzero(ok):
+            for band in range(self.bands):
+                buckets.setdefault((band, int(hashes[i, band])), []).append(int(i))
+        edges = {(group[0], other) for group in buckets.values() if len(group) > 1 for other in group[1:]}
+        decisions, self.counts = self.clusters(sorted(edges), lambda k: sig[k],
+                                               lambda k: self.rank(kept[k].source, kept[k].id, k))
+        for i, record in enumerate(kept):
+            decision = decisions.get(i)
+            if decision is not None:
+                record.dedup_cluster, record.dedup_cluster_size = decision[1], decision[2]
+                if not decision[0]:
+                    self.drop(record, "near-duplicate", f"of {decision[3]} (cluster of {decision[2]})")
+                    continue
+            self.stats.add(record.source, n_out=1)
+            yield record
+
+
+class Dedup:
+    """The ``dedup`` key of a corpus file: ``method: exact`` or ``method: minhash``."""
+
+    name = "dedup"
+    is_global = True
+    Params = DedupParams
+
+    @staticmethod
+    def from_params(params: DedupParams) -> GlobalStage:
+        options = params.model_dump()
+        if params.method == "minhash":
+            return MinHashDedup(**options)
+        return ExactDedup(method="exact")
