@@ -119,7 +119,12 @@ class Build:
     # -- running -------------------------------------------------------------
 
     def _tasks(self, plan: Plan, phase: Phase, done: list[list[dict]]) -> list[Any]:
-        """A phase's tasks, made from the results of the phases before it (``done``, in order)."""
+        """A phase's tasks, made from the results of the phases before it (``done``, in order), and the
+        reading of an earlier release where the dedup that follows is ``against`` one."""
+        tasks = self._phase_tasks(plan, phase, done)
+        return tasks + plan.previous_tasks(phase, len(tasks))
+
+    def _phase_tasks(self, plan: Plan, phase: Phase, done: list[list[dict]]) -> list[Any]:
         if phase.kind == "read":
             return plan.read_tasks()
         if phase.kind == "global":
@@ -237,6 +242,7 @@ class Build:
                 "rights_decisions": dict(sorted(decisions.items())),
             }
         inputs = [i for r in results[plan.phases[0].name] for i in r.get("inputs", [])]
+        previous = [r["previous"] for rs in results.values() for r in rs if "previous" in r]
         dropped: dict[str, int] = {}
         for entry in stages:
             for reason, n in entry["dropped"].items():
@@ -262,6 +268,8 @@ class Build:
             "dropped": dict(sorted(dropped.items())),
             "rejects": {"count": rejected, "files": sorted(reject_files)},
             "review": queues.get("review", {"count": 0, "files": []}),
+            "previous_release": {"files": sorted(f for p in previous for f in p["files"]),
+                                 "records": sum(p["records"] for p in previous)} if previous else None,
             "near_dedup": {f"stages[{p.stage_index}]": results[p.name][0].get("minhash", {})
                            for p in plan.phases if p.kind == "clusters"},
             "sources": per_source,

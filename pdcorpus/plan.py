@@ -24,6 +24,7 @@ number of workers produces the same shards.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date
 from dataclasses import dataclass, field
@@ -32,7 +33,9 @@ from typing import Any
 from pdcorpus.config import LoadedConfig
 from pdcorpus.exchange import Unit
 from pdcorpus.io.parquet import shard_name
-from pdcorpus.io.readers import InputFile, expand_paths
+import fsspec
+
+from pdcorpus.io.readers import InputError, InputFile, expand_paths
 from pdcorpus.stages import REGISTRY, StageContext
 
 # Small text files are read many to a task, up to these bounds.
@@ -55,6 +58,20 @@ class ReadTask:
     def label(self) -> str:
         first = self.files[0].url
         return first if len(self.files) == 1 else f"{first} (+{len(self.files) - 1} files)"
+
+
+@dataclass(frozen=True)
+class PreviousReleaseTask:
+    """Reads the shards of an earlier build for a dedup with ``against``: its records take part in that
+    dedup only (they always survive, and are never written again)."""
+
+    index: int
+    stage_index: int
+    files: tuple[InputFile, ...]
+
+    @property
+    def label(self) -> str:
+        return f"previous release: {self.files[0].url}" + (f" (+{len(self.files) - 1})" if len(self.files) > 1 else "")
 
 
 @dataclass(frozen=True)
@@ -119,6 +136,16 @@ class Plan:
     after_global: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # streaming stages after each global
     source_priority: dict[str, int] = field(default_factory=dict)
     today: str = field(default_factory=lambda: date.today().isoformat())
+    # phase number -> shards of earlier releases read in that phase, for the dedup that follows it
+    previous: dict[int, tuple[int, list[InputFile]]] = field(default_factory=dict)
+
+    def previous_tasks(self, phase: Phase, first_index: int) -> list[PreviousReleaseTask]:
+        if phase.number not in self.previous:
+            return []
+        stage_index, files = self.previous[phase.number]
+        per_task = 8
+        return [PreviousReleaseTask(first_index + i, stage_index, tuple(files[lo:lo + per_task]))
+                for i, lo in enumerate(range(0, len(files), per_task))]
 
     @property
     def config(self):
@@ -243,5 +270,31 @@ def make_plan(loaded: LoadedConfig) -> Plan:
     else:
         buckets = config.exchange.buckets
     priority = {s.name: (s.priority if s.priority is not None else i) for i, s in enumerate(config.sources)}
+    previous: dict[int, tuple[int, list[InputFile]]] = {}
+    for phase in phases:
+        if phase.kind not in ("global", "bands"):
+            continue
+        (kind, params), = config.stages[phase.stage_index].items()
+        against = (params or {}).get("against")
+        if against:
+            previous[phase.number - 1] = (phase.stage_index, previous_release_shards(against, config.storage_options))
     return Plan(loaded=loaded, inputs=inputs, buckets=buckets, phases=phases, pre_global=list(pre),
-                after_global=after, source_priority=priority)
+                after_global=after, source_priority=priority, previous=previous)
+
+
+def previous_release_shards(output: str, storage_options: dict | None = None) -> list[InputFile]:
+    """The shards an earlier build lists in its manifest; an error naming the place if there is none."""
+    fs, root = fsspec.core.url_to_fs(output, **(storage_options or {}))
+    root = root.rstrip("/")
+    try:
+        with fs.open(f"{root}/manifest.json", "r") as fh:
+            manifest = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"dedup against {output}: no readable manifest.json there ({exc}); "
+                         "give the output folder of an earlier pdcorpus build") from exc
+    files = []
+    for shard in manifest.get("shards", []):
+        path = f"{root}/{shard['path']}"
+        url = path if fs.protocol in ("file", "local") or "file" in tuple(fs.protocol) else fs.unstrip_protocol(path)
+        files.append(InputFile(url=url, size=int(shard.get("bytes", 0)), root=root))
+    return files

@@ -25,7 +25,9 @@ from pdcorpus.exchange import PartitionedSpill, bucket_of, read_units
 from pdcorpus.io.parquet import file_sha256, write_parquet
 from pdcorpus.io.readers import READERS, InputFile
 from pdcorpus.minhash import band_hashes
-from pdcorpus.plan import ApplyTask, BucketTask, ClusterTask, Phase, Plan, ReadTask, ShardTask
+from pdcorpus.plan import (ApplyTask, BucketTask, ClusterTask, Phase, Plan, PreviousReleaseTask, ReadTask,
+                           ShardTask)
+from pdcorpus.stages.dedup import PREVIOUS, PREVIOUS_PREFIX
 from pdcorpus.record import SCHEMA, Record, records_to_table, table_to_records
 from pdcorpus.stages.base import GlobalStage, Reject, Stage
 
@@ -358,6 +360,28 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
     return {**spilled, "stats": stats, "inputs": inputs, **sinks.close()}
 
 
+def run_previous(plan: Plan, phase: Phase, task: PreviousReleaseTask, progress: Progress | None, strict: bool) -> dict:
+    """An earlier release's records, as the dedup against it needs them (ids, hashes; texts for minhash)."""
+    ctx = TaskContext(plan, phase, task.index)
+    (_, params), = plan.config.stages[task.stage_index].items()
+    columns = ["id", "content_hash"] + (["text", "caption"] if params.get("method") == "minhash" else [])
+    fs, _ = plan.config.output_fs()
+
+    def records() -> Iterator[Record]:
+        for file in task.files:
+            with fsspec.open(file.url, "rb", **plan.config.storage_options) as fh:
+                pf = pq.ParquetFile(fh, pre_buffer=False)
+                for batch in pf.iter_batches(columns=columns):
+                    data = batch.to_pydict()
+                    for i, rid in enumerate(data["id"]):
+                        yield Record(id=f"{PREVIOUS_PREFIX}{rid}", source=PREVIOUS, content_hash=data["content_hash"][i],
+                                     text=data["text"][i] if "text" in data else None,
+                                     caption=data["caption"][i] if "caption" in data else None)
+
+    spilled = ctx.spill(_counted(records(), progress))
+    return {**spilled, "previous": {"files": [f.url for f in task.files], "records": spilled["rows"]}}
+
+
 def run_bucket(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | None, strict: bool) -> dict:
     ctx = TaskContext(plan, phase, task.index)
     sinks = Sinks(plan, phase, task.index, strict)
@@ -463,12 +487,18 @@ def run_apply(plan: Plan, phase: Phase, task: ApplyTask, progress: Progress | No
             for record in table_to_records(batch):
                 decision = mine.get(position)
                 position += 1
+                if record.source == PREVIOUS:  # took part in the clusters; never published again
+                    continue
                 if decision is not None:
                     keep, cluster, size = decision
                     record.dedup_cluster, record.dedup_cluster_size = cluster, size
                     if not keep:
                         add(record.source, 1, 0)
-                        stage.drop(record, "near-duplicate", f"of {cluster} (cluster of {size})")
+                        if cluster.startswith(PREVIOUS_PREFIX):
+                            stage.drop(record, "in-previous-release",
+                                       f"near {cluster[len(PREVIOUS_PREFIX):]} (cluster of {size})")
+                        else:
+                            stage.drop(record, "near-duplicate", f"of {cluster} (cluster of {size})")
                         continue
                 add(record.source, 1, 1)
                 yield record
@@ -530,7 +560,8 @@ def execute(plan: Plan, phase: Phase, task: Any, progress: Progress | None = Non
     """Runs one task and marks it complete; the result is what the marker holds."""
     fs, marker = marker_path(plan, phase, task.index)
     started = time.perf_counter()
-    result = RUNNERS[phase.kind](plan, phase, task, progress, strict)
+    run = run_previous if isinstance(task, PreviousReleaseTask) else RUNNERS[phase.kind]
+    result = run(plan, phase, task, progress, strict)
     result["seconds"] = round(time.perf_counter() - started, 3)
     result["task"] = task.index
     tmp = f"{marker}.tmp-{uuid.uuid4().hex[:8]}"

@@ -91,7 +91,9 @@ def expand_paths(patterns: Iterable[str], storage_options: dict | None = None) -
             matches = {path: fs.info(path)}
         else:
             matches = {}
-        files = {p: info for p, info in matches.items() if info.get("type", "file") == "file"}
+        # files, and links to files (fsspec's local filesystem calls a link "other")
+        files = {p: info for p, info in matches.items()
+                 if info.get("type", "file") == "file" or (info.get("islink") and not fs.isdir(p))}
         if not files:
             raise InputError(f"no input file matches '{pattern}'")
         root = _glob_root(path) if any(ch in path for ch in "*?[") else (path if fs.isdir(path) else posixpath.dirname(path))

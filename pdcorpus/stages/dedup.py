@@ -19,8 +19,15 @@ from pdcorpus.record import Record, content_hash, table_to_records
 from pdcorpus.stages.base import GlobalStage, StageParams
 
 
+# An earlier release's records take part in a dedup under this source name (see `against`).
+PREVIOUS = "previous-release"
+PREVIOUS_PREFIX = f"{PREVIOUS}:"
+
+
 class DedupParams(StageParams):
     method: Literal["exact", "minhash"] = "exact"
+    # the output folder (or URL) of an earlier build: records it published are not published again
+    against: str | None = None
     # minhash only: near-duplicates are pairs whose estimated Jaccard similarity of word n-grams
     # reaches `threshold`; bands and rows follow from it unless given
     threshold: float = Field(0.8, gt=0, lt=1)
@@ -45,7 +52,8 @@ class ExactDedup(GlobalStage):
     name = "dedup"
     Params = DedupParams
 
-    def __init__(self, method: str = "exact", source_priority: dict[str, int] | None = None, **_: Any) -> None:
+    def __init__(self, method: str = "exact", source_priority: dict[str, int] | None = None,
+                 against: str | None = None, **_: Any) -> None:
         super().__init__()
         self.method = method
         self.source_priority = dict(source_priority or {})
@@ -58,6 +66,8 @@ class ExactDedup(GlobalStage):
         self.source_priority = dict(context.source_priority)
 
     def _rank(self, source: str, id: str) -> tuple[int, str]:
+        if source == PREVIOUS:  # what was already published always survives
+            return -(1 << 30), id
         return self.source_priority.get(source, len(self.source_priority)), id
 
     def partition_key(self, record: Record) -> str:
@@ -101,19 +111,27 @@ class ExactDedup(GlobalStage):
         return winner
 
     def reduce(self, batches: Callable[..., Iterator[pa.RecordBatch]]) -> Iterator[Record]:
-        """One bucket, in two passes: find each hash's survivor from three columns, then stream."""
+        """One bucket, in two passes: find each hash's survivor from three columns, then stream.
+
+        Records of an earlier release (``against``) take part with the highest priority, so that a
+        record already published always wins; they are never passed on nor counted.
+        """
         winner = self._winners(batches)
         position = 0
         for batch in batches():
             for record in table_to_records(batch):
-                self.stats.add(record.source, n_in=1)
                 rank, keep_at = winner[record.content_hash]
-                if keep_at == position:
+                at, position = position, position + 1
+                if record.source == PREVIOUS:
+                    continue
+                self.stats.add(record.source, n_in=1)
+                if keep_at == at:
                     self.stats.add(record.source, n_out=1)
                     yield record
+                elif rank[1].startswith(PREVIOUS_PREFIX):
+                    self.drop(record, "in-previous-release", f"as {rank[1][len(PREVIOUS_PREFIX):]}")
                 else:
                     self.drop(record, "duplicate", f"of {rank[1]}")
-                position += 1
 
     def reduce_batches(self, batches: Callable[..., Iterator[pa.RecordBatch]]) -> Iterator[pa.RecordBatch]:
         """``reduce`` on Arrow batches, for when no record-level stage follows: only the
@@ -123,14 +141,19 @@ class ExactDedup(GlobalStage):
         for batch in batches():
             hashes = batch.column("content_hash").to_pylist()
             sources = batch.column("source").to_pylist()
-            keep = [winner[h][1] == position + i for i, h in enumerate(hashes)]
+            keep = [winner[h][1] == position + i and src != PREVIOUS for i, (h, src) in enumerate(zip(hashes, sources))]
             position += len(hashes)
             for src, kept in zip(sources, keep):
-                self.stats.add(src, 1, 1 if kept else 0)
+                if src != PREVIOUS:
+                    self.stats.add(src, 1, 1 if kept else 0)
             if not all(keep):
-                dropped = batch.filter(pa.array([not k for k in keep]))
+                dropped = batch.filter(pa.array([not k and src != PREVIOUS for k, src in zip(keep, sources)]))
                 for record in table_to_records(dropped):
-                    self.drop(record, "duplicate", f"of {winner[record.content_hash][0][1]}")
+                    survivor = winner[record.content_hash][0][1]
+                    if survivor.startswith(PREVIOUS_PREFIX):
+                        self.drop(record, "in-previous-release", f"as {survivor[len(PREVIOUS_PREFIX):]}")
+                    else:
+                        self.drop(record, "duplicate", f"of {survivor}")
                 batch = batch.filter(pa.array(keep))
             yield batch
 
@@ -148,12 +171,15 @@ class MinHashDedup(GlobalStage):
 
     def __init__(self, method: str = "minhash", threshold: float = 0.8, num_perm: int = 128, ngram: int = 5,
                  seed: int = 1, bands: int | None = None, rows: int | None = None,
-                 source_priority: dict[str, int] | None = None) -> None:
+                 source_priority: dict[str, int] | None = None, against: str | None = None) -> None:
         super().__init__()
         self.method = "minhash"
         self.threshold = threshold
         self.hasher = MinHasher(num_perm=num_perm, ngram=ngram, seed=seed)
-        self.bands, self.rows = (bands, rows) if bands else optimal_bands(threshold, num_perm)
+        # Every candidate is verified on its signatures, so the bands are chosen for recall: a missed
+        # candidate is lost for good, a false one costs one comparison.
+        self.bands, self.rows = (bands, rows) if bands else optimal_bands(threshold, num_perm, fp_weight=0.05,
+                                                                          fn_weight=0.95)
         self.source_priority = dict(source_priority or {})
 
     @property
@@ -164,6 +190,8 @@ class MinHashDedup(GlobalStage):
         self.source_priority = dict(context.source_priority)
 
     def rank(self, source: str, id: str, key: int) -> tuple[int, str, int]:
+        if source == PREVIOUS:  # what was already published always survives
+            return -(1 << 30), id, key
         return self.source_priority.get(source, len(self.source_priority)), id, key
 
     def signatures(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
@@ -237,4 +265,4 @@ class Dedup:
         options = params.model_dump()
         if params.method == "minhash":
             return MinHashDedup(**options)
-        return ExactDedup(method="exact")
+        return ExactDedup(method="exact", against=params.against)
