@@ -12,6 +12,7 @@ from pdcorpus import __version__
 from pdcorpus.build import BuildError, build
 from pdcorpus.config import ConfigError, load_config
 from pdcorpus.io.readers import InputError
+from pdcorpus.publish.hub import PublishError
 from pdcorpus.runners.local import TaskFailed
 
 
@@ -147,6 +148,35 @@ def cmd_rights_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from pdcorpus.publish.hub import publish
+
+    result = publish(args.output, args.repo, private=args.private, revision=args.revision, dry_run=args.dry_run)
+    files = result["files"]
+    verb = "would commit" if args.dry_run else "committed"
+    print(f"{verb} to dataset {result['repo']} @ {result['revision']}{' (private)' if result['private'] else ''}: "
+          f"{len(files)} files, {sum(f['bytes'] for f in files):,} bytes")
+    print(f"  message: {result['commit']['summary']}")
+    for f in files:
+        print(f"  {f['path']}  {f['bytes']:,} bytes  sha256 {f['sha256']}")
+    if not args.dry_run:
+        print(f"commit {result['commit']['oid']}: {result['commit']['url']}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from pdcorpus.verify import verify
+
+    problems = verify(args.output)
+    if problems:
+        print(f"{args.output}: {len(problems)} problems", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"{args.output}: shards, counts and checksums match the manifest; the card's configs match files")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pdcorpus", description=__doc__)
     p.add_argument("--version", action="version", version=f"pdcorpus {__version__}")
@@ -185,6 +215,18 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--died", type=int, help="author's death year")
     c.add_argument("--json", action="store_true", help="one JSON object: license, decision, reason, rule")
     c.set_defaults(func=cmd_rights_check)
+
+    pb = sub.add_parser("publish", help="upload a build to the Hugging Face Hub in one commit")
+    pb.add_argument("output")
+    pb.add_argument("--repo", required=True, help="ORG/NAME of the dataset repository")
+    pb.add_argument("--private", action="store_true")
+    pb.add_argument("--revision", help="branch to commit to (default: main)")
+    pb.add_argument("--dry-run", action="store_true", help="list every file with size and sha256; upload nothing")
+    pb.set_defaults(func=cmd_publish)
+
+    vf = sub.add_parser("verify", help="check a build's shards, counts and card against its manifest")
+    vf.add_argument("output")
+    vf.set_defaults(func=cmd_verify)
     return p
 
 
@@ -195,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print("invalid corpus file:\n" + "\n".join(f"  {p}" for p in exc.problems), file=sys.stderr)
         return 2
-    except (BuildError, InputError, TaskFailed) as exc:
+    except (BuildError, InputError, TaskFailed, PublishError) as exc:
         print(f"pdcorpus: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into head and the like

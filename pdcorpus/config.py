@@ -136,6 +136,14 @@ class ExchangeConfig(_Strict):
         return value
 
 
+class PublishConfig(_Strict):
+    """Publish to the Hugging Face Hub when the build ends (token from HF_TOKEN or the login)."""
+
+    repo: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    private: bool = False
+    revision: str | None = None
+
+
 class CorpusConfig(_Strict):
     name: str = Field(pattern=_NAME)
     output: str
@@ -147,6 +155,7 @@ class CorpusConfig(_Strict):
     rejects: RejectsConfig = Field(default_factory=RejectsConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     exchange: ExchangeConfig = Field(default_factory=ExchangeConfig)
+    publish: PublishConfig | None = None
 
     @field_validator("stages", mode="before")
     @classmethod

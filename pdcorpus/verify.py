@@ -1,0 +1,66 @@
+"""`pdcorpus verify OUT`: does a build's output match its manifest, and its card its files?"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+
+import fsspec
+import pyarrow.parquet as pq
+
+
+def verify(output: str, storage_options: dict | None = None) -> list[str]:
+    """Every problem found, as sentences; an empty list means the output is whole."""
+    fs, root = fsspec.core.url_to_fs(output, **(storage_options or {}))
+    root = root.rstrip("/")
+    if not fs.exists(f"{root}/manifest.json"):
+        return [f"{output}: no manifest.json"]
+    with fs.open(f"{root}/manifest.json", "r") as fh:
+        manifest = json.load(fh)
+    problems: list[str] = []
+    listed = set()
+    for shard in manifest.get("shards", []):
+        path = f"{root}/{shard['path']}"
+        listed.add(shard["path"])
+        if not fs.exists(path):
+            problems.append(f"{shard['path']}: listed in the manifest, missing")
+            continue
+        digest = hashlib.sha256()
+        with fs.open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+            fh.seek(0)
+            rows = pq.ParquetFile(fh, pre_buffer=False).metadata.num_rows
+        if fs.size(path) != shard["bytes"]:
+            problems.append(f"{shard['path']}: {fs.size(path)} bytes, the manifest says {shard['bytes']}")
+        if digest.hexdigest() != shard["sha256"]:
+            problems.append(f"{shard['path']}: sha256 {digest.hexdigest()} differs from the manifest's {shard['sha256']}")
+        if rows != shard["rows"]:
+            problems.append(f"{shard['path']}: {rows} rows, the manifest says {shard['rows']}")
+    present = {p[len(root) + 1:] for p in fs.find(f"{root}/data")} if fs.exists(f"{root}/data") else set()
+    for extra in sorted(present - listed):
+        problems.append(f"{extra}: under data/ but not in the manifest")
+    if sum(s["rows"] for s in manifest.get("shards", [])) != manifest.get("records_out"):
+        problems.append("the shards' rows do not add up to records_out")
+    problems.extend(_check_card(fs, root, present))
+    return problems
+
+
+def _check_card(fs: fsspec.AbstractFileSystem, root: str, present: set[str]) -> list[str]:
+    if not fs.exists(f"{root}/README.md"):
+        return ["README.md (the dataset card) is missing"]
+    from huggingface_hub import DatasetCard
+
+    with fs.open(f"{root}/README.md", "r") as fh:
+        card = DatasetCard(fh.read())
+    problems = []
+    for config in card.data.to_dict().get("configs") or []:
+        files = config.get("data_files") or []
+        for entry in files if isinstance(files, list) else [files]:
+            pattern = entry["path"] if isinstance(entry, dict) else entry
+            for one in pattern if isinstance(pattern, list) else [pattern]:
+                if not fnmatch.filter(sorted(present), one):
+                    problems.append(f"README.md: config '{config.get('config_name')}' points at '{one}', "
+                                    "which matches no file")
+    return problems
