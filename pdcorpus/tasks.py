@@ -29,7 +29,7 @@ from pdcorpus.plan import (ApplyTask, BucketTask, ClusterTask, Phase, Plan, Prev
                            ShardTask)
 from pdcorpus.stages.dedup import PREVIOUS, PREVIOUS_PREFIX
 from pdcorpus.record import SCHEMA, Record, records_to_table, table_to_records
-from pdcorpus.stages.base import GlobalStage, Reject, Stage
+from pdcorpus.stages.base import BucketReduceStage, Reject, Stage
 
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 1000
@@ -188,7 +188,7 @@ class TaskContext:
         if nxt.kind == "bands":
             return lambda record: "all"
         stage = build_stage(self.plan.config.stages[nxt.stage_index])
-        assert isinstance(stage, GlobalStage)
+        assert isinstance(stage, BucketReduceStage)
         buckets = self.plan.buckets
         return lambda record: f"{bucket_of(stage.partition_key(record), buckets):05d}"
 

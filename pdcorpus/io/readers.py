@@ -10,6 +10,7 @@ UTF-8, a missing or non-text ``text``, an over-long document.
 from __future__ import annotations
 
 import csv
+from abc import ABC, abstractmethod
 import io
 import posixpath
 import re
@@ -155,7 +156,7 @@ def _as_str(value: Any) -> str | None:
     return str(value)
 
 
-class Reader:
+class Reader(ABC):
     """Turns input rows into records for one source. Use ``read(file)`` per input file."""
 
     format = "?"
@@ -264,8 +265,9 @@ class Reader:
         except (OSError, ValueError) as exc:
             raise InputError(f"{file.url}: cannot open: {exc}") from exc
 
+    @abstractmethod
     def read(self, file: InputFile) -> Iterator[Record]:
-        raise NotImplementedError  # each format below
+        """The records of one input file (each format below)."""
 
     def read_all(self, files: Iterable[InputFile]) -> Iterator[Record]:
         for file in files:

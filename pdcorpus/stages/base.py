@@ -13,6 +13,7 @@ build the planner cuts the pipeline there, partitions records by
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterable, Iterator
@@ -154,7 +155,7 @@ class StageParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Stage:
+class Stage(ABC):
     """Base of every stage. Subclasses set ``name`` (the key used in YAML)."""
 
     name: ClassVar[str] = "stage"
@@ -184,8 +185,9 @@ class Stage:
     def from_params(cls, params: StageParams) -> "Stage":
         return cls(**params.model_dump())
 
+    @abstractmethod
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
-        raise NotImplementedError(f"{type(self).__name__} must implement __call__")
+        """The stage over a stream of records."""
 
     def drop(self, record: Record, reason: str, detail: str | None = None) -> None:
         self.stats.add(record.source, dropped={reason: 1})
@@ -203,8 +205,9 @@ class Stage:
 class MapStage(Stage):
     """A stage that changes each record; implement ``map``."""
 
+    @abstractmethod
     def map(self, record: Record) -> Record:
-        raise NotImplementedError(f"{type(self).__name__} must implement map")
+        """The record, changed."""
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         add = self.stats.add
@@ -219,8 +222,9 @@ class FilterStage(Stage):
 
     default_reason: ClassVar[str] = "filtered"
 
+    @abstractmethod
     def filter(self, record: Record) -> bool | tuple[bool, str]:
-        raise NotImplementedError(f"{type(self).__name__} must implement filter")
+        """Keep the record? Optionally with the reason when not."""
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         add = self.stats.add
@@ -236,21 +240,25 @@ class FilterStage(Stage):
 
 
 class GlobalStage(Stage):
-    """A stage that must see all records sharing a key at once.
-
-    ``partition_key`` says which bucket a record goes to (equal keys, same
-    bucket); ``reduce`` processes one bucket, given a function that returns a
-    fresh iterator of Arrow batches over it (so it may read the bucket twice
-    and keep only small state in memory).
-    """
+    """A stage that must see all records of a kind at once (dedup); the planner gives it phases of its own."""
 
     is_global = True
 
-    def partition_key(self, record: Record) -> str:
-        raise NotImplementedError(f"{type(self).__name__} must implement partition_key")
 
+class BucketReduceStage(GlobalStage):
+    """A global stage that works bucket by bucket: equal ``partition_key``, same bucket.
+
+    ``reduce`` processes one bucket, given a function that returns a fresh iterator of Arrow batches
+    over it (so it may read the bucket twice and keep only small state in memory).
+    """
+
+    @abstractmethod
+    def partition_key(self, record: Record) -> str:
+        """Records with the same key must meet in one bucket."""
+
+    @abstractmethod
     def reduce(self, batches: Callable[..., Iterator[Any]]) -> Iterator[Record]:
-        raise NotImplementedError(f"{type(self).__name__} must implement reduce")
+        """The records of one bucket that go on."""
 
 
 class Pipeline:

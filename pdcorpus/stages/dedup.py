@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from pdcorpus.minhash import MinHasher, UnionFind, band_hashes, optimal_bands
 from pdcorpus.record import Record, content_hash, table_to_records
-from pdcorpus.stages.base import GlobalStage, StageParams
+from pdcorpus.stages.base import BucketReduceStage, GlobalStage, StageParams
 
 
 # An earlier release's records take part in a dedup under this source name (see `against`).
@@ -46,7 +46,7 @@ class DedupParams(StageParams):
         return self
 
 
-class ExactDedup(GlobalStage):
+class ExactDedup(BucketReduceStage):
     """Keeps one record per ``content_hash`` (xxh3-128 of the normalized text)."""
 
     name = "dedup"
