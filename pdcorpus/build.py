@@ -270,7 +270,7 @@ class Build:
             "review": queues.get("review", {"count": 0, "files": []}),
             "previous_release": {"files": sorted(f for p in previous for f in p["files"]),
                                  "records": sum(p["records"] for p in previous)} if previous else None,
-            "near_dedup": {f"stages[{p.stage_index}]": results[p.name][0].get("minhash", {})
+            "near_dedup": {f"stages[{p.stage_index}]": results[p.name][0].get("near_dedup", {})
                            for p in plan.phases if p.kind == "clusters"},
             "sources": per_source,
             "stages": stages,

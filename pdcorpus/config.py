@@ -19,9 +19,10 @@ from typing import Annotated, Any, Literal, Union
 
 import fsspec
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pdcorpus.io.parquet import parse_size
+import pdcorpus.io  # noqa: F401  (registers the image reader)
 from pdcorpus.io.readers import DEFAULT_MAX_CHARS, FORMATS, MAPPABLE
 from pdcorpus.stages import REGISTRY, Stage
 
@@ -43,9 +44,11 @@ class _Strict(BaseModel):
 
 
 class ReadConfig(_Strict):
-    format: Literal["jsonl", "parquet", "csv", "text"]
+    format: Literal["jsonl", "parquet", "csv", "text", "images"]
     paths: list[str] = Field(min_length=1)
-    delimiter: str = Field(",", min_length=1, max_length=1, description="csv only")
+    delimiter: str = Field(",", min_length=1, max_length=1, description="csv (and images' CSV sidecars)")
+    max_pixels: int | None = Field(178_956_970, ge=1, description="images: larger ones are set aside")
+    verify: bool = Field(True, description="images: decode enough to catch truncated files")
     storage_options: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("paths", mode="before")
@@ -86,10 +89,19 @@ class SourceConfig(_Strict):
     def _no_fields(cls, value: Any) -> Any:
         return {} if value is None else value
 
+    @model_validator(mode="after")
+    def _image_field(self) -> "SourceConfig":
+        if "image" in self.fields and self.read.format != "images":
+            raise ValueError("fields.image names the image file of an images source; this source reads "
+                             f"{self.read.format}")
+        return self
+
     @field_validator("fields")
     @classmethod
     def _mappable(cls, value: dict[str, str]) -> dict[str, str]:
         for column in value:
+            if column == "image":
+                continue
             if column not in MAPPABLE:
                 hint = _suggest(column, MAPPABLE)
                 raise ValueError(f"'{column}' is not a column a source can fill{hint}; "

@@ -59,7 +59,7 @@ MAX_PIXELS = 178_956_970
 HASH_SIZE = 8  # the hash is HASH_SIZE x HASH_SIZE bits
 DCT_SIZE = 32  # the thumbnail the DCT runs on
 DRAFT_SIZE = 64  # JPEG draft decoding stops reducing at this many pixels a side
-REDUCING_GAP = 3.0  # big images are box-reduced by an integer factor first, to >= 3x the thumbnail (Pillow: "indistinguishable")
+REDUCING_GAP = 3.0  # big images are box-reduced first, to >= 3x the thumbnail (Pillow: "indistinguishable")
 
 REASONS = ("not-an-image", "truncated-image", "too-large")
 
@@ -195,7 +195,7 @@ _ORIENT = {
 def _orientation(im: Image.Image) -> int:
     try:
         value = im.getexif().get(0x0112)  # ExifTags.Base.Orientation
-    except Exception:  # a broken EXIF block is no reason to refuse the picture
+    except Exception:  # noqa: BLE001 - a broken EXIF block (of any kind) is no reason to refuse the picture
         return 1
     return value if isinstance(value, int) and value in _ORIENT else 1
 

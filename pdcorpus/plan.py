@@ -253,10 +253,10 @@ def make_plan(loaded: LoadedConfig) -> Plan:
         kind = next(iter(config.stages[index]))
         params = REGISTRY[kind].Params.model_validate(config.stages[index][kind] or {})
         method = getattr(params, "method", "")
-        if method == "minhash":
+        if method in ("minhash", "phash"):
             for step in ("bands", "clusters", "apply"):
                 n = len(phases)
-                phases.append(Phase(n, step, f"p{n}-{kind}-minhash-{step}", index))
+                phases.append(Phase(n, step, f"p{n}-{kind}-{method}-{step}", index))
         else:
             n = len(phases)
             phases.append(Phase(n, "global", f"p{n}-{kind}{'-' + method if method else ''}", index))

@@ -24,10 +24,9 @@ from pdcorpus.config import build_stage
 from pdcorpus.exchange import PartitionedSpill, bucket_of, read_units
 from pdcorpus.io.parquet import file_sha256, write_parquet
 from pdcorpus.io.readers import READERS, InputFile
-from pdcorpus.minhash import band_hashes
 from pdcorpus.plan import (ApplyTask, BucketTask, ClusterTask, Phase, Plan, PreviousReleaseTask, ReadTask,
                            ShardTask)
-from pdcorpus.stages.dedup import PREVIOUS, PREVIOUS_PREFIX
+from pdcorpus.stages.dedup import PREVIOUS, PREVIOUS_PREFIX, candidate_pairs
 from pdcorpus.record import SCHEMA, Record, records_to_table, table_to_records
 from pdcorpus.stages.base import BucketReduceStage, Reject, Stage
 
@@ -260,8 +259,8 @@ def _write_table(fs: fsspec.AbstractFileSystem, path: str, table: pa.Table, comp
 
 
 class MinHashSigner:
-    """Before a minhash dedup: each output record's signature (to a signature file) and its LSH band
-    hashes (to a band exchange partitioned by bucket), keyed by the record's place in the exchange."""
+    """Before a near-dedup (minhash or phash): each output record's signature (to a signature file) and
+    its band keys (to a band exchange partitioned by bucket), keyed by the record's place in the exchange."""
 
     def __init__(self, ctx: "TaskContext", bands_phase: Phase) -> None:
         self.ctx = ctx
@@ -296,12 +295,12 @@ class MinHashSigner:
     def _sign(self, batch: list[Record]) -> None:
         stage, buckets = self.stage, self.ctx.plan.buckets
         signatures, has = stage.signatures(batch)
-        hashes = band_hashes(signatures, stage.bands, stage.rows)
+        hashes = stage.band_keys(signatures)
         keys = [record_key(self.ctx.index, self.position + i) for i in range(len(batch))]
         self.position += len(batch)
         chosen = np.flatnonzero(has)
         for i in chosen.tolist():
-            for band in range(stage.bands):
+            for band in range(hashes.shape[1]):
                 h = int(hashes[i, band])
                 self.band_spill.add(f"{(h ^ band) % buckets:05d}", (band, h, keys[i]))
         if len(chosen):
@@ -346,8 +345,10 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
     source = next(s for s in plan.config.sources if s.name == task.source)
     sinks = Sinks(plan, phase, task.index, strict)
     options: dict[str, Any] = {"storage_options": source.read.storage_options}
-    if source.read.format == "csv":
+    if source.read.format in ("csv", "images"):
         options["delimiter"] = source.read.delimiter
+    if source.read.format == "images":
+        options.update(max_pixels=source.read.max_pixels, verify=source.read.verify)
     reader = READERS[source.read.format](source.name, fields=source.fields, metadata=source.metadata,
                                          max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, **options)
     stages = _bound(source.stages, plan, source.name, 0, sinks) + _bound(plan.pre_global, plan, "global", 0, sinks)
@@ -361,10 +362,12 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
 
 
 def run_previous(plan: Plan, phase: Phase, task: PreviousReleaseTask, progress: Progress | None, strict: bool) -> dict:
-    """An earlier release's records, as the dedup against it needs them (ids, hashes; texts for minhash)."""
+    """An earlier release's records, as the dedup against it needs them (ids, hashes; texts for minhash,
+    images for phash)."""
     ctx = TaskContext(plan, phase, task.index)
     (_, params), = plan.config.stages[task.stage_index].items()
-    columns = ["id", "content_hash"] + (["text", "caption"] if params.get("method") == "minhash" else [])
+    method = params.get("method")
+    columns = ["id", "content_hash"] + {"minhash": ["text", "caption"], "phash": ["image"]}.get(method, [])
     fs, _ = plan.config.output_fs()
 
     def records() -> Iterator[Record]:
@@ -376,7 +379,8 @@ def run_previous(plan: Plan, phase: Phase, task: PreviousReleaseTask, progress: 
                     for i, rid in enumerate(data["id"]):
                         yield Record(id=f"{PREVIOUS_PREFIX}{rid}", source=PREVIOUS, content_hash=data["content_hash"][i],
                                      text=data["text"][i] if "text" in data else None,
-                                     caption=data["caption"][i] if "caption" in data else None)
+                                     caption=data["caption"][i] if "caption" in data else None,
+                                     image=data["image"][i] if "image" in data else None)
 
     spilled = ctx.spill(_counted(records(), progress))
     return {**spilled, "previous": {"files": [f.url for f in task.files], "records": spilled["rows"]}}
@@ -414,8 +418,7 @@ def run_bands(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | N
     lists = lists.filter(pc.greater(pc.list_value_length(lists), 1))
     edges: set[tuple[int, int]] = set()
     for keys in lists.to_pylist():
-        keys = sorted(keys)
-        edges.update((keys[0], other) for other in keys[1:] if other != keys[0])
+        edges.update(candidate_pairs(keys))
     if progress is not None:
         progress(table.num_rows)
     if not edges:
@@ -459,9 +462,7 @@ def run_clusters(plan: Plan, phase: Phase, task: ClusterTask, progress: Progress
                                                                                    pa.int64())},
                      schema=DECISION_SCHEMA)
     path = _write_table(ctx.work_fs, ctx.exchange, table, plan.config.shards.compression)
-    return {"decisions_file": path, "minhash": {"threshold": stage.threshold, "num_perm": stage.hasher.num_perm,
-                                                "ngram": stage.hasher.ngram, "bands": stage.bands,
-                                                "rows": stage.rows, **counts}}
+    return {"decisions_file": path, "near_dedup": {**stage.describe(), **counts}}
 
 
 def run_apply(plan: Plan, phase: Phase, task: ApplyTask, progress: Progress | None, strict: bool) -> dict:

@@ -1,0 +1,6 @@
+"""Readers and writers. The image reader registers here (it builds on the text readers)."""
+
+from pdcorpus.io.images import ImageReader
+from pdcorpus.io.readers import READERS
+
+READERS["images"] = ImageReader

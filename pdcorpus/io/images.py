@@ -29,15 +29,25 @@ sidecar's own faults as the JSONL and CSV readers report them
 from __future__ import annotations
 
 import posixpath
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import fsspec
 import orjson
 
 from pdcorpus.images import MAX_PIXELS, ImageError, ImageInfo, probe
-from pdcorpus.io.readers import (CsvReader, InputError, InputFile, JsonlReader, Reader, _as_str, _getter,
-                                 _without, expand_paths)
+from pdcorpus.io.readers import (
+    CsvReader,
+    InputError,
+    InputFile,
+    JsonlReader,
+    Reader,
+    _as_str,
+    _getter,
+    _without,
+    expand_paths,
+)
 from pdcorpus.record import Record, content_hash
 from pdcorpus.stages.base import RejectSink
 

@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover
 from pdcorpus.record import COLUMNS, QUALITY_TYPE, Record, content_hash
 from pdcorpus.stages.base import Reject, RejectSink, StageStats
 
-FORMATS = ("jsonl", "parquet", "csv", "text")
+FORMATS = ("jsonl", "parquet", "csv", "text", "images")
 
 # Record columns a source may fill from its input; the rest are set by stages.
 MAPPABLE = ("id", "text", "caption", "url", "license", "date", "title", "author", "retrieved_at",

@@ -25,7 +25,7 @@ PREVIOUS_PREFIX = f"{PREVIOUS}:"
 
 
 class DedupParams(StageParams):
-    method: Literal["exact", "minhash"] = "exact"
+    method: Literal["exact", "minhash", "phash"] = "exact"
     # the output folder (or URL) of an earlier build: records it published are not published again
     against: str | None = None
     # minhash only: near-duplicates are pairs whose estimated Jaccard similarity of word n-grams
@@ -36,6 +36,8 @@ class DedupParams(StageParams):
     seed: int = 1
     bands: int | None = Field(None, ge=1)
     rows: int | None = Field(None, ge=1)
+    # phash only (images): near-duplicates are images whose 64-bit perceptual hashes differ in at most this many bits
+    max_distance: int = Field(4, ge=0, le=15)
 
     @model_validator(mode="after")
     def _shape(self) -> "DedupParams":
@@ -200,6 +202,13 @@ class MinHashDedup(GlobalStage):
     def similar(self, a: np.ndarray, b: np.ndarray) -> bool:
         return float(np.mean(a == b)) >= self.threshold
 
+    def band_keys(self, signatures: np.ndarray) -> np.ndarray:
+        return band_hashes(signatures, self.bands, self.rows)
+
+    def describe(self) -> dict[str, Any]:
+        return {"method": "minhash", "threshold": self.threshold, "num_perm": self.hasher.num_perm,
+                "ngram": self.hasher.ngram, "bands": self.bands, "rows": self.rows}
+
     def clusters(self, edges: Iterable[tuple[int, int]], signature_of: Callable[[int], np.ndarray],
                  rank_of: Callable[[int], tuple]) -> tuple[dict[int, tuple[bool, str, int, str]], dict[str, int]]:
         """Verifies candidate pairs and joins them: key -> (keep, cluster id, cluster size, survivor id)."""
@@ -235,11 +244,11 @@ class MinHashDedup(GlobalStage):
         sig = np.concatenate(signatures) if signatures else np.zeros((0, self.hasher.num_perm), np.uint32)
         ok = np.concatenate(has) if has else np.zeros(0, bool)
         buckets: dict[tuple[int, int], list[int]] = {}
-        hashes = band_hashes(sig, self.bands, self.rows)
+        hashes = self.band_keys(sig)
         for i in np.flatnonzero(ok):
-            for band in range(self.bands):
+            for band in range(hashes.shape[1]):
                 buckets.setdefault((band, int(hashes[i, band])), []).append(int(i))
-        edges = {(group[0], other) for group in buckets.values() if len(group) > 1 for other in group[1:]}
+        edges = {edge for group in buckets.values() for edge in candidate_pairs(group)}
         decisions, self.counts = self.clusters(sorted(edges), lambda k: sig[k],
                                                lambda k: self.rank(kept[k].source, kept[k].id, k))
         for i, record in enumerate(kept):
@@ -253,6 +262,71 @@ class MinHashDedup(GlobalStage):
             yield record
 
 
+# A band bucket with more records than this is joined as a star (its first record to each other)
+# instead of every pair; near-duplicate groups are far smaller, a bucket this full is mostly unrelated.
+MAX_PAIRWISE_GROUP = 64
+
+
+def candidate_pairs(keys: list[int]) -> list[tuple[int, int]]:
+    """The pairs to verify in one band bucket: every pair in a small bucket, a star in a large one."""
+    keys = sorted(set(keys))
+    if len(keys) <= MAX_PAIRWISE_GROUP:
+        return [(a, b) for i, a in enumerate(keys) for b in keys[i + 1:]]
+    return [(keys[0], other) for other in keys[1:]]
+
+
+class PHashDedup(MinHashDedup):
+    """Near-duplicate images by perceptual hash: Hamming distance of the 64-bit pHash at most ``max_distance``.
+
+    The candidates come from the pigeonhole principle: split into ``max_distance + 1`` chunks of bits,
+    two hashes within the distance agree on at least one chunk; candidates are then verified exactly.
+    Records without an image (or whose image cannot be decoded) take no part.
+    """
+
+    def __init__(self, method: str = "phash", max_distance: int = 4, source_priority: dict[str, int] | None = None,
+                 against: str | None = None, **_: Any) -> None:
+        GlobalStage.__init__(self)
+        self.method = "phash"
+        self.max_distance = max_distance
+        self.bands, self.rows = max_distance + 1, 0
+        self.source_priority = dict(source_priority or {})
+
+    @property
+    def label(self) -> str:
+        return "dedup:phash"
+
+    def signatures(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
+        from pdcorpus.images import ImageError, phash
+
+        out = np.zeros((len(records), 2), dtype=np.uint32)
+        ok = np.zeros(len(records), dtype=bool)
+        for i, record in enumerate(records):
+            data = (record.image or {}).get("bytes")
+            if not data:
+                continue
+            try:
+                value = phash(data)
+            except ImageError:
+                continue
+            out[i] = (value >> 32, value & 0xFFFFFFFF)
+            ok[i] = True
+        return out, ok
+
+    def similar(self, a: np.ndarray, b: np.ndarray) -> bool:
+        return int(np.bitwise_count(a ^ b).sum()) <= self.max_distance
+
+    def band_keys(self, signatures: np.ndarray) -> np.ndarray:
+        values = (signatures[:, 0].astype(np.uint64) << np.uint64(32)) | signatures[:, 1].astype(np.uint64)
+        bounds = [round(64 * i / self.bands) for i in range(self.bands + 1)]
+        keys = np.empty((len(values), self.bands), dtype=np.uint64)
+        for band, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
+            keys[:, band] = (values >> np.uint64(lo)) & np.uint64((1 << (hi - lo)) - 1)
+        return keys
+
+    def describe(self) -> dict[str, Any]:
+        return {"method": "phash", "max_distance": self.max_distance, "bands": self.bands}
+
+
 class Dedup:
     """The ``dedup`` key of a corpus file: ``method: exact`` or ``method: minhash``."""
 
@@ -264,5 +338,7 @@ class Dedup:
     def from_params(params: DedupParams) -> GlobalStage:
         options = params.model_dump()
         if params.method == "minhash":
-            return MinHashDedup(**options)
+            return MinHashDedup(**{k: v for k, v in options.items() if k != "max_distance"})
+        if params.method == "phash":
+            return PHashDedup(method="phash", max_distance=params.max_distance, against=params.against)
         return ExactDedup(method="exact", against=params.against)
