@@ -49,6 +49,28 @@ def _read_json(fs: fsspec.AbstractFileSystem, path: str) -> Any:
         return json.load(fh)
 
 
+PUBLICATION_FILES = ("README.md", "training-data-summary.md", "training-data-summary.json")
+
+
+def _write_text(fs: fsspec.AbstractFileSystem, path: str, text: str) -> None:
+    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+    with fs.open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    fs.mv(tmp, path)
+
+
+def write_publication(fs: fsspec.AbstractFileSystem, root: str, manifest: dict) -> None:
+    """The dataset card and the EU training-data summary, from the manifest's facts."""
+    from pdcorpus.publish import dataset_card, training_data_summary
+
+    fs.makedirs(root, exist_ok=True)
+    _write_text(fs, f"{root}/README.md", dataset_card(manifest))
+    markdown, data = training_data_summary(manifest)
+    _write_text(fs, f"{root}/training-data-summary.md", markdown)
+    _write_text(fs, f"{root}/training-data-summary.json",
+                json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version(), "pdcorpus": __version__}
     for name in KEY_PACKAGES:
@@ -93,8 +115,9 @@ class Build:
         for sub in ("data", "rejects", "review"):
             if self.out_fs.exists(f"{self.out}/{sub}"):
                 self.out_fs.rm(f"{self.out}/{sub}", recursive=True)
-        if self.out_fs.exists(f"{self.out}/manifest.json"):
-            self.out_fs.rm(f"{self.out}/manifest.json")
+        for name in ("manifest.json", *PUBLICATION_FILES):
+            if self.out_fs.exists(f"{self.out}/{name}"):
+                self.out_fs.rm(f"{self.out}/{name}")
 
     def _prepare(self, plan: Plan) -> bool:
         """Starts a new work folder or checks the one left by an interrupted build; True if resuming."""
@@ -177,7 +200,15 @@ class Build:
             self.runner.close()
         self._sweep_temporaries()
         manifest = self._manifest(plan, results, resumed, time.time() - started)
-        _write_json(self.out_fs, f"{self.out}/manifest.json", manifest)
+        write_publication(self.out_fs, self.out, manifest)
+        _write_json(self.out_fs, f"{self.out}/manifest.json", manifest)  # last: a manifest means a whole build
+        if self.loaded.config.publish is not None:
+            from pdcorpus.publish.hub import publish
+
+            target = self.loaded.config.publish
+            manifest["published"] = publish(self.loaded.config.output, target.repo, private=target.private,
+                                            revision=target.revision,
+                                            storage_options=self.loaded.config.storage_options)["commit"]
         if not self.keep_work and self.work_fs.exists(self.work):
             self.work_fs.rm(self.work, recursive=True)
         return manifest
@@ -237,6 +268,7 @@ class Build:
                 "records_out": sum(s["rows"] for s in mine),
                 "shards": len(mine),
                 "bytes": sum(s["bytes"] for s in mine),
+                "text_chars": sum(s.get("text_chars", 0) for s in mine),
                 "licenses": dict(licenses.most_common()),
                 "languages": dict(languages.most_common()),
                 "rights_decisions": dict(sorted(decisions.items())),

@@ -47,7 +47,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                      strict=args.strict, keep_work=args.keep_work, progress=not args.quiet)
     print(summary(manifest))
     out = manifest["config"].get("output") if args.output is None else args.output
-    print(f"output: {out}  (manifest.json, data/)")
+    print(f"output: {out}  (data/, manifest.json, README.md dataset card, training-data-summary.md/.json)")
     return 0
 
 

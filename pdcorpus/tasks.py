@@ -517,11 +517,13 @@ def run_shard(plan: Plan, phase: Phase, task: ShardTask, progress: Progress | No
     units = list(task.units)
 
     counts: dict[str, Counter] = {"license": Counter(), "language": Counter()}
+    chars = [0]
 
     def tables():
         for batch in read_units(ctx.work_fs, units):
             if progress is not None:
                 progress(batch.num_rows)
+            chars[0] += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
             for column, counter in counts.items():
                 for item in pc.value_counts(batch.column(column)).to_pylist():
                     counter[item["values"] if item["values"] is not None else "none"] += item["counts"]
@@ -530,7 +532,8 @@ def run_shard(plan: Plan, phase: Phase, task: ShardTask, progress: Progress | No
     rows, nbytes = write_parquet(out_fs, path, _rebatch(tables()), plan.config.shards.compression)
     return {"path": task.path, "source": task.source, "rows": rows, "bytes": nbytes,
             "sha256": file_sha256(out_fs, path),
-            "licenses": dict(sorted(counts["license"].items())), "languages": dict(sorted(counts["language"].items()))}
+            "licenses": dict(sorted(counts["license"].items())), "languages": dict(sorted(counts["language"].items())),
+            "text_chars": chars[0]}
 
 
 def _rebatch(tables: Iterable, target_rows: int = 20_000, target_bytes: int = 32 * 1024 * 1024):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 
 import fsspec
 import pyarrow.parquet as pq
+
+from pdcorpus.publish.card import matches_pattern
 
 
 def verify(output: str, storage_options: dict | None = None) -> list[str]:
@@ -31,12 +32,16 @@ def verify(output: str, storage_options: dict | None = None) -> list[str]:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
             fh.seek(0)
-            rows = pq.ParquetFile(fh, pre_buffer=False).metadata.num_rows
+            try:
+                rows = pq.ParquetFile(fh, pre_buffer=False).metadata.num_rows
+            except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
+                rows = None
+                problems.append(f"{shard['path']}: not a readable Parquet file ({exc})")
         if fs.size(path) != shard["bytes"]:
             problems.append(f"{shard['path']}: {fs.size(path)} bytes, the manifest says {shard['bytes']}")
         if digest.hexdigest() != shard["sha256"]:
             problems.append(f"{shard['path']}: sha256 {digest.hexdigest()} differs from the manifest's {shard['sha256']}")
-        if rows != shard["rows"]:
+        if rows is not None and rows != shard["rows"]:
             problems.append(f"{shard['path']}: {rows} rows, the manifest says {shard['rows']}")
     present = {p[len(root) + 1:] for p in fs.find(f"{root}/data")} if fs.exists(f"{root}/data") else set()
     for extra in sorted(present - listed):
@@ -60,7 +65,7 @@ def _check_card(fs: fsspec.AbstractFileSystem, root: str, present: set[str]) -> 
         for entry in files if isinstance(files, list) else [files]:
             pattern = entry["path"] if isinstance(entry, dict) else entry
             for one in pattern if isinstance(pattern, list) else [pattern]:
-                if not fnmatch.filter(sorted(present), one):
+                if not any(matches_pattern(one, path) for path in present):
                     problems.append(f"README.md: config '{config.get('config_name')}' points at '{one}', "
                                     "which matches no file")
     return problems

@@ -17,6 +17,11 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import yaml
+
+# The Hub's licence identifiers (hub-docs, repositories-licenses.md), as the card module keeps them.
+from pdcorpus.publish.card import HUB_LICENSES
+
 REGULAR_MAX = 64 * 1024  # larger files, and any Parquet, go through LFS (the Hub uses 10 MB and binary sniffing)
 
 
@@ -108,6 +113,8 @@ class FakeHub:
                 if not self._authorized():
                     return
                 path = self.path.split("?", 1)[0]
+                if path == "/api/validate-yaml":
+                    return self._validate_yaml(json.loads(body))
                 if path == "/api/repos/create":
                     payload = json.loads(body)
                     repo_id = f"{payload['organization']}/{payload['name']}" if payload.get("organization") \
@@ -159,6 +166,25 @@ class FakeHub:
                 if m:
                     return self._commit(m.group(1), m.group(2), body)
                 self._send(404, {"error": f"no route for {path}"})
+
+            def _validate_yaml(self, request: dict) -> None:
+                """What the Hub checks of a card's YAML header before a commit: a mapping, a known licence,
+                configs with a name and data files (the Hub's 400 answer lists the errors)."""
+                text = request.get("content", "")
+                errors = []
+                match = re.match(r"^---\n(.*?)\n---\n", text, re.DOTALL)
+                meta = yaml.safe_load(match.group(1)) if match else None
+                if not isinstance(meta, dict):
+                    errors.append("README.md has no YAML metadata block")
+                    meta = {}
+                licenses = meta.get("license")
+                for lic in [licenses] if isinstance(licenses, str) else licenses or []:
+                    if lic not in HUB_LICENSES:
+                        errors.append(f'"license" must be one of the Hub\'s licence identifiers, got "{lic}"')
+                for config in meta.get("configs") or []:
+                    if not config.get("config_name") or not config.get("data_files"):
+                        errors.append('"configs" entries need "config_name" and "data_files"')
+                self._send(400 if errors else 200, {"errors": [{"message": e} for e in errors], "warnings": []})
 
             def _commit(self, repo_id: str, revision: str, body: bytes) -> None:
                 repo = hub.repos.get(repo_id)

@@ -237,7 +237,7 @@ def _tags(f: CorpusFacts) -> list[str]:
     return tags
 
 
-def _matches(pattern: str, path: str) -> bool:
+def matches_pattern(pattern: str, path: str) -> bool:
     p, pat = PurePosixPath(path), PurePosixPath(pattern)
     return len(p.parts) == len(pat.parts) and p.match(pattern)
 
@@ -247,7 +247,7 @@ def configs_metadata(f: CorpusFacts, files: list[str]) -> list[dict]:
     named ``default`` (then that source is, by ``datasets``' rule, and the one over all is ``all``)."""
     parquet = [p for p in files if p.startswith("data/") and p.endswith(".parquet")]
     configs = []
-    names = [s.name for s in f.sources if any(_matches(f"data/{s.name}/*.parquet", p) for p in parquet)]
+    names = [s.name for s in f.sources if any(matches_pattern(f"data/{s.name}/*.parquet", p) for p in parquet)]
     if names and "default" not in names:
         configs.append({"config_name": "default", "data_files": [{"split": "train", "path": "data/*/*.parquet"}],
                         "default": True})
@@ -324,7 +324,7 @@ def validate_card_metadata(data: dict, *, output_files: list[str] | None = None)
             for item in config.get("data_files") or []:
                 paths = item["path"] if isinstance(item, dict) else item
                 for pattern in [paths] if isinstance(paths, str) else paths:
-                    if not any(_matches(pattern, p) for p in output_files):
+                    if not any(matches_pattern(pattern, p) for p in output_files):
                         problems.append(f"configs: '{name}' data_files '{pattern}' matches no output file")
     return problems
 

@@ -107,5 +107,7 @@ def publish(output: str, repo: str, *, private: bool = False, revision: str | No
     except HfHubHTTPError as exc:
         # the library's message names the URL and status; it never contains the token
         raise PublishError(f"the Hub refused the upload to {repo}: {exc}") from exc
+    except ValueError as exc:  # huggingface_hub checks the card's metadata with the Hub before committing
+        raise PublishError(f"the Hub did not accept the upload to {repo}: {exc}") from exc
     plan["commit"].update({"oid": info.oid, "url": info.commit_url})
     return plan
