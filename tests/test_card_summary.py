@@ -84,7 +84,9 @@ def test_the_card_parses_with_huggingface_hub_and_validates_offline(built):
     assert isinstance(card.data, DatasetCardData) and card.text.lstrip().startswith(f"# {manifest['name']}")
     assert data["pretty_name"] == "sample-corpus"
     assert data["size_categories"] == ["n<1K"]
-    assert data["task_categories"] == ["text-generation"]
+    expected = ["text-generation"] + (["image-to-text", "text-to-image"] if any(
+        m == "image-caption" for m in modalities(manifest).values()) else [])
+    assert data["task_categories"] == expected
     assert "pdcorpus" in data["tags"] and "public-domain" in data["tags"]
 
 
@@ -149,16 +151,24 @@ def test_datasets_loads_every_source_offline_with_the_manifest_counts(built, tmp
     assert rows["default"] == rows["(no name)"] == manifest["records_out"]
 
 
+def modalities(manifest: dict) -> dict[str, str]:
+    """Each source's modality, from the config as written: an images source is image-caption."""
+    return {src["name"]: "image-caption" if src["read"]["format"] == "images" else "text"
+            for src in manifest["config"]["sources"]}
+
+
 def test_the_card_body_gives_the_manifests_numbers(built):
     out, manifest = built
     body = (out / "README.md").read_text(encoding="utf-8")
     for heading in ("## Sources", "## Licences", "## Rights policy", "## Processing", "## Deduplication",
                     "## Languages", "## Opt-outs", "## Requesting removal", "## Citation", "## Provenance"):
         assert f"\n{heading}\n" in body, heading
-    assert f"{manifest['records_out']:,} text records" in body
+    kinds = modalities(manifest)
+    phrase = "text and image-caption" if set(kinds.values()) == {"text", "image-caption"} else next(iter(kinds.values()))
+    assert f"{manifest['records_out']:,} {phrase} records" in body
     for name, s in manifest["sources"].items():
-        assert (f"| {name} | text | {s['records_read']:,} | {s['records_out']:,} | {s['shards']:,} | {s['bytes']:,} |"
-                in body), name
+        assert (f"| {name} | {kinds[name]} | {s['records_read']:,} | {s['records_out']:,} | {s['shards']:,} | "
+                f"{s['bytes']:,} |" in body), name
         for key, n in s["rights_decisions"].items():
             decision, _, reason = key.partition(":")
             assert f"| {name} | {decision} | {reason} | {n:,} |" in body, key
@@ -168,7 +178,7 @@ def test_the_card_body_gives_the_manifests_numbers(built):
     near = manifest["near_dedup"]["stages[6]"]
     assert f"candidate pairs: {near['candidate_pairs']:,}" in body and f"clusters: {near['clusters']:,}" in body
     exact = next(s for s in manifest["stages"] if s["stage"] == "dedup:exact")
-    assert f"Exact duplicates (same normalized text) removed: {exact['dropped']['duplicate']:,}" in body
+    assert f"Exact duplicates (same normalized text, or the same image bytes) removed: {exact['dropped']['duplicate']:,}" in body
     assert "no opt-out stage yet" in body and "not known" in body
     assert "`<source>:<id>`" in body
     assert f"year         = {{{manifest['created_at'][:4]}}}" in body
@@ -235,10 +245,15 @@ def test_the_summary_numbers_are_the_manifests(built):
     text, data = training_data_summary(manifest)
     size = data["general_information"]["modalities_size_and_characteristics"]
     text_size = size["modalities"][0]["training_data_size"]
-    assert text_size["records"] == manifest["records_out"]
-    assert text_size["bytes"] == sum(s["bytes"] for s in manifest["shards"])
+    kinds = modalities(manifest)
+    text_sources = [n for n, k in kinds.items() if k == "text"]
+    assert text_size["records"] == sum(manifest["sources"][n]["records_out"] for n in text_sources)
+    assert text_size["bytes"] == sum(s["bytes"] for s in manifest["shards"] if s["source"] in text_sources)
+    images = sum(manifest["sources"][n]["records_out"] for n, k in kinds.items() if k == "image-caption")
+    image_size = size["modalities"][1]
+    assert image_size["present"] is bool(images) and (not images or image_size["training_data_size"]["images"] == images)
     if all("text_chars" in s for s in manifest["sources"].values()):  # a build that counts characters
-        chars = sum(len(t) for t in output_column(out, "text").elements())
+        chars = sum(len(t) for t in output_column(out, "text").elements() if t is not None)
         assert text_size["characters"] == chars == sum(s["text_chars"] for s in manifest["sources"].values())
         assert text_size["estimated_tokens"] == chars // 4 and text_size["range"] == "Less than 1 billion tokens"
     else:  # no character count recorded: no token estimate, the range is left to the provider
@@ -258,7 +273,7 @@ def test_the_summary_numbers_are_the_manifests(built):
         assert listed[name]["records_in_corpus"] == s["records_out"]
         assert listed[name]["licenses"] == s["licenses"]
         assert listed[name]["input_files"] == sum(1 for i in manifest["inputs"] if i["source"] == name)
-        assert f"| {name} | text | {s['records_read']:,} | {s['records_out']:,} |" in text
+        assert f"| {name} | {kinds[name]} | {s['records_read']:,} | {s['records_out']:,} |" in text
 
     processing = data["data_processing_aspects"]
     decisions = Counter()
@@ -270,7 +285,8 @@ def test_the_summary_numbers_are_the_manifests(built):
     assert processing["tdm_opt_outs"]["review_queue"] == manifest["review"]["count"]
     other = processing["other_information"]
     assert other["exact_duplicates_removed"] == manifest["dropped"]["dedup:exact:duplicate"]
-    assert other["near_duplicates_removed"] == manifest["dropped"]["dedup:minhash:near-duplicate"]
+    assert other["near_duplicates_removed"] == sum(n for k, n in manifest["dropped"].items()
+                                                   if k.endswith(":near-duplicate"))
     assert other["near_dedup"] == manifest["near_dedup"]
     assert [(r["stage"], r["records_in"], r["records_out"], r["dropped"]) for r in other["stages"]] == \
            [(s["stage"], s["records_in"], s["records_out"], s["dropped"]) for s in manifest["stages"]]

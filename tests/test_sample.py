@@ -24,7 +24,7 @@ def sample(tmp_path_factory) -> Path:
     run = subprocess.run([sys.executable, "-m", "pdcorpus.cli", "build", "configs/sample.yaml", "--output", str(out),
                           "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert "records in 4 shards" in run.stdout
+    assert "records in 5 shards" in run.stdout
     return out
 
 
@@ -38,7 +38,8 @@ def test_the_sample_generator_is_deterministic(tmp_path):
 
 def test_every_input_record_is_read_and_malformed_ones_are_set_aside(sample):
     manifest = json.loads((sample / "manifest.json").read_text())
-    assert manifest["records_in"] == EXPECTED["totals"]["input_records"]
+    assert sum(manifest["sources"][name]["records_read"] for name in EXPECTED["sources"]) == \
+        EXPECTED["totals"]["input_records"]
     for name, truth in EXPECTED["sources"].items():
         read = next(s for s in manifest["stages"] if s["scope"] == name and s["stage"] == "read")
         assert read["records_in"] == truth["input_records"], name
@@ -48,7 +49,7 @@ def test_every_input_record_is_read_and_malformed_ones_are_set_aside(sample):
             expected[REASONS[kind]] += n
         assert read["dropped"] == dict(expected), name
     rejects = [json.loads(line) for f in manifest["rejects"]["files"] for line in (sample / f).read_text().splitlines()]
-    read_rejects = [r for r in rejects if r["stage"] == "read"]
+    read_rejects = [r for r in rejects if r["stage"] == "read" and r["source"] in EXPECTED["sources"]]
     assert len(read_rejects) == EXPECTED["totals"]["malformed"]
     for truth in (m for s in EXPECTED["sources"].values() for m in s["malformed_detail"]):
         if "line" in truth:  # JSONL: the physical line
@@ -65,14 +66,16 @@ def test_exact_dedup_leaves_one_record_per_normalized_text(sample):
     rows = [row for shard in manifest["shards"] for row in pq.read_table(sample / shard["path"]).to_pylist()]
     assert len(rows) == manifest["records_out"]
     assert len({r["content_hash"] for r in rows}) == len(rows)
+    rows = [r for r in rows if r["source"] in EXPECTED["sources"]]  # the text sources the ground truth covers
     # The records the rights stage let through: those in the shards, and those the later stages set aside.
     rejects = [json.loads(line) for f in manifest["rejects"]["files"] for line in (sample / f).read_text().splitlines()]
     later = ("length", "dedup:exact", "dedup:minhash")
-    allowed = {r["id"] for r in rows} | {r["id"] for r in rejects if r["stage"] in later}
+    allowed = {r["id"] for r in rows} | {r["id"] for r in rejects if r["stage"] in later
+                                         and r["source"] in EXPECTED["sources"]}
     truth = {f"{r['source']}:{r['id']}": r for r in EXPECTED["records"]}
     kept_by_length = [truth[i] for i in allowed if truth[i]["chars"] >= 50]
-    near = [r for r in rejects if r["stage"] == "dedup:minhash"]
-    assert manifest["records_out"] + len(near) == len({r["normalized_sha256"] for r in kept_by_length})
+    near = [r for r in rejects if r["stage"] == "dedup:minhash" and r["source"] in EXPECTED["sources"]]
+    assert len(rows) + len(near) == len({r["normalized_sha256"] for r in kept_by_length})
     # the sample's planned near-duplicates (EXPECTED near_duplicates) that reach the dedup are clustered
     for pair in EXPECTED["near_duplicates"]["planned_pairs"]:
         a, b = (f"{pair[k]['source']}:{pair[k]['id']}" for k in ("a", "b"))
@@ -97,13 +100,14 @@ def test_exact_dedup_leaves_one_record_per_normalized_text(sample):
 def test_the_sample_shows_all_three_rights_decisions(sample):
     manifest = json.loads((sample / "manifest.json").read_text())
     decisions = Counter()
-    for source in manifest["sources"].values():
-        for key, n in source["rights_decisions"].items():
+    for name in EXPECTED["sources"]:
+        for key, n in manifest["sources"][name]["rights_decisions"].items():
             decisions[key.split(":")[0]] += n
     assert decisions["allow"] and decisions["deny"] and decisions["review"]
     assert sum(decisions.values()) == EXPECTED["totals"]["valid_records"]
     review = [row for f in manifest["review"]["files"] for row in pq.read_table(sample / f["path"]).to_pylist()]
-    assert len(review) == manifest["review"]["count"] == decisions["review"]
+    assert len(review) == manifest["review"]["count"]
+    assert len([r for r in review if r["source"] in EXPECTED["sources"]]) == decisions["review"]
     assert all(r["rights_reason"].startswith("review: ") for r in review)
     assert {r["rights_reason"].split()[1] for r in review} <= {"us-only-public-domain", "no-known-restrictions",
                                                                "unrecognized-statement", "copyright-not-evaluated"}
@@ -132,7 +136,24 @@ def test_sample_records_carry_their_provenance(sample):
 def test_every_sample_record_gets_its_language_and_quality(sample):
     manifest = json.loads((sample / "manifest.json").read_text())
     truth = {f"{r['source']}:{r['id']}": r["lang"] for r in EXPECTED["records"]}
-    rows = [row for shard in manifest["shards"] for row in pq.read_table(sample / shard["path"]).to_pylist()]
+    rows = [row for shard in manifest["shards"] for row in pq.read_table(sample / shard["path"]).to_pylist()
+            if shard["source"] in EXPECTED["sources"]]
     assert [r["id"] for r in rows if r["language"] != truth[r["id"]]] == []
     assert sum(r["language_score"] > 0.5 for r in rows) >= 0.95 * len(rows)  # cld2 halves unreliable answers
     assert all(r["quality"]["chars"] == len(r["text"]) and 0.5 < r["quality"]["alpha_ratio"] <= 1 for r in rows)
+
+
+def test_the_sample_image_collection_is_read_rights_checked_and_deduplicated(sample):
+    manifest = json.loads((sample / "manifest.json").read_text())
+    drawings = manifest["sources"]["drawings"]
+    assert (drawings["records_read"], drawings["records_out"]) == (11, 6)
+    assert drawings["rights_decisions"]["deny:in-copyright"] == 1
+    assert drawings["rights_decisions"]["review:no-known-restrictions"] == 1
+    rejects = [json.loads(line) for f in manifest["rejects"]["files"] for line in (sample / f).read_text().splitlines()]
+    mine = {(r["stage"], r["reason"], r["id"]) for r in rejects if r["source"] == "drawings"}
+    assert ("read", "missing-image", None) in {(s, r, None) for s, r, _ in mine}
+    assert ("dedup:exact", "duplicate", "drawings:drawing-00-copy") in mine
+    assert ("dedup:phash", "near-duplicate", "drawings:drawing-01-small") in mine
+    rows = pq.read_table(sample / "data/drawings/train-00000-of-00001.parquet").to_pylist()
+    assert all(r["image"]["bytes"] == (ROOT / "samples/images" / r["image"]["path"]).read_bytes() for r in rows)
+    assert all(r["caption"].startswith("A simple drawing") and r["language"] == "en" for r in rows)

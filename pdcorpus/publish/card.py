@@ -513,24 +513,31 @@ def _stages_section(f: CorpusFacts) -> list[str]:
 def _dedup_section(f: CorpusFacts) -> list[str]:
     m = f.manifest
     lines = ["## Deduplication", ""]
-    exact, near = f.stages("dedup:exact"), f.stages("dedup:minhash")
+    exact = f.stages("dedup:exact")
+    near = f.stages("dedup:minhash") + f.stages("dedup:phash")
     if not exact and not near:
         lines.append("The corpus file has no `dedup` stage: duplicates were not removed.")
     if exact:
-        lines.append(f"- Exact duplicates (same normalized text) removed: {_n(f.dropped('dedup:exact', 'duplicate'))}.")
+        lines.append(f"- Exact duplicates (same normalized text, or the same image bytes) removed: "
+                     f"{_n(f.dropped('dedup:exact', 'duplicate'))}.")
     for key, nd in sorted((m.get("near_dedup") or {}).items()):
-        lines.append(f"- Near duplicates (MinHash LSH, `{key}`): Jaccard threshold {nd.get('threshold')}, "
-                     f"{nd.get('num_perm')} permutations, {nd.get('ngram')}-word n-grams, "
-                     f"{nd.get('bands')} bands × {nd.get('rows')} rows; "
-                     f"candidate pairs: {_n(nd.get('candidate_pairs', 0))}, "
-                     f"verified similar: {_n(nd.get('similar_pairs', 0))}, clusters: {_n(nd.get('clusters', 0))}, "
-                     f"records in clusters: {_n(nd.get('records_in_clusters', 0))}.")
+        common = (f"candidate pairs: {_n(nd.get('candidate_pairs', 0))}, "
+                  f"verified similar: {_n(nd.get('similar_pairs', 0))}, clusters: {_n(nd.get('clusters', 0))}, "
+                  f"records in clusters: {_n(nd.get('records_in_clusters', 0))}.")
+        if nd.get("method") == "phash":
+            lines.append(f"- Near-duplicate images (perceptual hash, `{key}`): at most {nd.get('max_distance')} "
+                         f"bits apart; {common}")
+        else:
+            lines.append(f"- Near duplicates (MinHash LSH, `{key}`): Jaccard threshold {nd.get('threshold')}, "
+                         f"{nd.get('num_perm')} permutations, {nd.get('ngram')}-word n-grams, "
+                         f"{nd.get('bands')} bands × {nd.get('rows')} rows; {common}")
     if near:
-        lines.append(f"- Near duplicates removed: {_n(f.dropped('dedup:minhash', 'near-duplicate'))} (the survivor of "
-                     "each cluster keeps `dedup_cluster` and `dedup_cluster_size`).")
+        removed = f.dropped("dedup:minhash", "near-duplicate") + f.dropped("dedup:phash", "near-duplicate")
+        lines.append(f"- Near duplicates removed: {_n(removed)} (the survivor of each cluster keeps "
+                     "`dedup_cluster` and `dedup_cluster_size`).")
     previous = m.get("previous_release")
     if previous:
-        removed = f.dropped("dedup:exact", "in-previous-release") + f.dropped("dedup:minhash", "in-previous-release")
+        removed = sum(f.dropped(stage, "in-previous-release") for stage in ("dedup:exact", "dedup:minhash", "dedup:phash"))
         lines.append(f"- Deduplicated against an earlier release ({_n(previous.get('records', 0))} records in "
                      f"{_n(len(previous.get('files', [])))} files): {_n(removed)} records already published there "
                      "were not published again.")

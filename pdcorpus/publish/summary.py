@@ -340,8 +340,8 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
            f"copyright measure, not a measure against illegal content. Other measures: {PROVIDER.lower()}", ""]
 
     exact = f.dropped("dedup:exact", "duplicate")
-    near = f.dropped("dedup:minhash", "near-duplicate")
-    previous = f.dropped("dedup:exact", "in-previous-release") + f.dropped("dedup:minhash", "in-previous-release")
+    near = f.dropped("dedup:minhash", "near-duplicate") + f.dropped("dedup:phash", "near-duplicate")
+    previous = sum(f.dropped(stage, "in-previous-release") for stage in ("dedup:exact", "dedup:minhash", "dedup:phash"))
     language = [{"scope": scope, **{k: v for k, v in p.items() if k in ("backend", "keep", "min_score")}}
                 for scope, p in f.configured("language")]
     quality = [{"scope": scope, **p} for scope, p in f.configured("quality")]
