@@ -157,3 +157,14 @@ def test_the_sample_image_collection_is_read_rights_checked_and_deduplicated(sam
     rows = pq.read_table(sample / "data/drawings/train-00000-of-00001.parquet").to_pylist()
     assert all(r["image"]["bytes"] == (ROOT / "samples/images" / r["image"]["path"]).read_bytes() for r in rows)
     assert all(r["caption"].startswith("A simple drawing") and r["language"] == "en" for r in rows)
+
+
+def test_the_sample_card_in_the_repository_matches_a_fresh_build(sample):
+    """docs/sample-output/ is what people read without building: its card metadata must be current."""
+    from huggingface_hub import DatasetCard
+    committed = DatasetCard((ROOT / "docs/sample-output/README.md").read_text(encoding="utf-8")).data.to_dict()
+    fresh = DatasetCard((sample / "README.md").read_text(encoding="utf-8")).data.to_dict()
+    assert committed == fresh
+    manifest = json.loads((ROOT / "docs/sample-output/manifest.json").read_text())
+    assert [s["sha256"] for s in manifest["shards"]] == \
+        [s["sha256"] for s in json.loads((sample / "manifest.json").read_text())["shards"]]
