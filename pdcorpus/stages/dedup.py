@@ -160,6 +160,11 @@ class ExactDedup(BucketReduceStage):
             yield batch
 
 
+# A connected component of near-duplicates larger than this is resolved as one cluster (one survivor)
+# instead of being split around survivors, which costs members x survivors comparisons.
+MAX_COMPONENT_CENTERING = 5000
+
+
 class MinHashDedup(GlobalStage):
     """Near-duplicates by MinHash LSH: one survivor per cluster, chosen by rule; clusters kept as columns.
 
@@ -221,14 +226,36 @@ class MinHashDedup(GlobalStage):
                 found.union(a, b)
         decisions: dict[int, tuple[bool, str, int, str]] = {}
         for members in found.groups().values():
-            survivor = min(members, key=rank_of)
-            survivor_id = rank_of(survivor)[1]
-            for key in members:
-                decisions[key] = (key == survivor, survivor_id, len(members), survivor_id)
+            for center, assigned in self._centers(members, signature_of, rank_of):
+                if len(assigned) == 1:  # similar to nothing kept: not a duplicate of anything
+                    continue
+                center_id = rank_of(center)[1]
+                for key in assigned:
+                    decisions[key] = (key == center, center_id, len(assigned), center_id)
         counts = {"candidate_pairs": candidates, "similar_pairs": verified,
-                  "clusters": sum(1 for v in decisions.values() if v[0]),
-                  "records_in_clusters": len(decisions)}
+                  "clusters": sum(1 for v in decisions.values() if v[0]), "records_in_clusters": len(decisions)}
         return decisions, counts
+
+    def _centers(self, members: list[int], signature_of: Callable[[int], np.ndarray],
+                 rank_of: Callable[[int], tuple]) -> list[tuple[int, list[int]]]:
+        """Splits a connected component into clusters around survivors, without chaining.
+
+        In rank order, a member joins the first survivor it is similar to, or becomes a survivor
+        itself: every record removed is similar to the record kept in its place, never only to a
+        record that was itself removed (a ~ b ~ c does not remove c when c is far from a).
+        """
+        ordered = sorted(members, key=rank_of)
+        if len(ordered) > MAX_COMPONENT_CENTERING:  # pathological component: keep one, as connected components do
+            return [(ordered[0], ordered)]
+        centers: list[tuple[int, list[int]]] = []
+        for key in ordered:
+            signature = signature_of(key)
+            home = next((c for c in centers if self.similar(signature_of(c[0]), signature)), None)
+            if home is None:
+                centers.append((key, [key]))
+            else:
+                home[1].append(key)
+        return centers
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         """In-memory near-dedup over a plain iterable (library use); output keeps input order."""
