@@ -7,14 +7,15 @@
    every pair the generator made (near copies at several similarity levels, exact copies), its true
    Jaccard similarity computed here from the texts on the same word 5-grams pdcorpus uses. A pair is a
    true near-duplicate when that Jaccard is >= T. Precision and recall are over pairs: predicted pairs
-   are the pairs of records in one cluster; "edge precision" counts only the pairs pdcorpus verified
-   directly (clusters are their connected components, so a cluster may hold pairs that were never
-   compared).
+   are the pairs of records in one cluster (a cluster is a survivor and the records removed in its
+   place); "removal precision" asks, of each removed record, whether it is a true near-duplicate of the
+   survivor kept in its place; "edge precision" counts the candidate pairs pdcorpus verified.
 2. Speed: the signature stage alone (MinHasher.signatures on one core, docs/s), and the whole build
    (docs/s per core from wall time).
 3. Memory: the build's peak RSS per process (largest worker) and of the whole process tree, sampled
-   from /proc every 50 ms, for the corpus as generated and for a corpus N times larger (the same files
-   read N times under other names), to show that a worker's peak does not grow with the corpus.
+   from /proc every 50 ms, for the corpus and for a ten times larger one (`--big-dir`: 1M documents made
+   by `generate_corpus.py --docs 1000000 --files 40 --seed 1 --out benchmarks/data/corpus-1m`), to show
+   that a worker's peak does not grow with the corpus.
 
 Writes the "Near-dedup (MinHash)" section of benchmarks/RESULTS.md.
 """
@@ -110,6 +111,18 @@ def write_config(path: Path, output: Path, patterns: list[str], threshold: float
         f"shards: {{max_bytes: 256MB}}\n")
 
 
+def removals_of(output: Path) -> list[tuple[str, str]]:
+    """(removed doc, the survivor kept in its place), from the rejects."""
+    manifest = json.loads((output / "manifest.json").read_text())
+    out = []
+    for name in manifest["rejects"]["files"]:
+        for line in (output / name).read_text().splitlines():
+            reject = json.loads(line)
+            if reject["reason"] == "near-duplicate":
+                out.append((reject["id"].split(":", 1)[1], reject["detail"].split()[1].split(":", 1)[1]))
+    return out
+
+
 def clusters_of(output: Path) -> dict[str, str]:
     """doc id -> cluster id, for every record pdcorpus put in a cluster."""
     import pyarrow.parquet as pq
@@ -191,7 +204,8 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=0.8)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--scale", type=int, default=10, help="the larger corpus for memory: this many copies")
+    ap.add_argument("--big-dir", default=str(HERE / "data" / "corpus-1m"),
+                    help="a larger corpus for the memory measurement (generate_corpus.py --docs 1000000)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     docs_dir, truth_dir = Path(args.docs_dir), Path(args.truth)
@@ -213,6 +227,7 @@ def main() -> None:
         builds = [run_build(config, args.workers) for _ in range(args.runs)]
         manifest = json.loads((output / "manifest.json").read_text())
         member = clusters_of(output)
+        removals = removals_of(output)
         edges = verified_edges(output)
 
         # The truth: every pair the generator made, with its Jaccard measured on our shingles.
@@ -243,6 +258,8 @@ def main() -> None:
         precision = len(predicted_true) / len(predicted) if predicted else 1.0
         recall = len(true_pairs & predicted) / len(true_pairs) if true_pairs else 1.0
         edge_true = sum(jaccard(sh(a), sh(b)) >= args.threshold for a, b in edges)
+        removal_true = sum(jaccard(sh(a), sh(b)) >= args.threshold for a, b in removals)
+        removal_precision = removal_true / len(removals) if removals else 1.0
         edge_precision = edge_true / len(edges) if edges else 1.0
         levels = {}
         for line in (truth_dir / "near_pairs.jsonl").read_text().splitlines():
@@ -259,16 +276,16 @@ def main() -> None:
         sample = list(texts.values())[:20000]
         sig_rate = signature_speed(sample, args.runs)
 
-        # Memory: a worker's peak for the corpus and for `scale` times the corpus.
-        big = work / "big"
-        big.mkdir()
-        for copy in range(args.scale):
-            for path in files:
-                os.symlink(path, big / f"copy{copy:02d}-{path.name}")
+        # Memory: a worker's peak for the corpus and for one ten times larger.
+        big = Path(args.big_dir)
+        if not list(big.glob("*.jsonl.gz")):
+            raise SystemExit(f"no larger corpus in {big}: run generate_corpus.py --docs 1000000 --files 40 "
+                             f"--seed 1 --out {big}")
         big_config, big_output = work / "big.yaml", work / "big-out"
         write_config(big_config, big_output, [str(big / "*.jsonl.gz")], args.threshold)
         big_build = run_build(big_config, args.workers)
         big_manifest = json.loads((big_output / "manifest.json").read_text())
+        big_info = next(iter(big_manifest["near_dedup"].values()))
     finally:
         ended_load = ", ".join(open("/proc/loadavg").read().split()[:3])
         shutil.rmtree(work, ignore_errors=True)
@@ -290,6 +307,8 @@ def main() -> None:
         "",
         "| measure | value |",
         "|---|---|",
+        f"| **removal precision** (removed records whose true Jaccard with the record kept in their place "
+        f">= {args.threshold}) | **{removal_precision:.3f}** ({removal_true:,} of {len(removals):,}) |",
         f"| precision (pairs in one cluster whose true Jaccard >= {args.threshold}) | **{precision:.3f}** "
         f"({len(predicted_true):,} of {len(predicted):,}) |",
         f"| recall (true pairs, Jaccard >= {args.threshold}, found in one cluster) | **{recall:.3f}** "
@@ -300,11 +319,13 @@ def main() -> None:
         f"| signature stage alone, 1 core | **{sig_rate:,.0f} docs/s** |",
         f"| whole build, wall | {wall:.1f} s, {docs / wall / args.workers:,.0f} docs/s per core |",
         f"| peak RSS of one process (largest worker), {docs:,} docs | {builds[-1]['worker_rss'] / 2**20:,.0f} MiB |",
-        f"| peak RSS of one process, {big_manifest['records_in']:,} docs ({args.scale}x) | "
+        f"| peak RSS of one process, {big_manifest['records_in']:,} docs | "
         f"**{big_build['worker_rss'] / 2**20:,.0f} MiB** |",
         f"| peak RSS of the whole process tree, {docs:,} / {big_manifest['records_in']:,} docs | "
         f"{builds[-1]['tree_rss'] / 2**20:,.0f} / {big_build['tree_rss'] / 2**20:,.0f} MiB |",
-        f"| whole build at {args.scale}x, wall | {big_build['wall']:.1f} s |",
+        f"| whole build of {big_manifest['records_in']:,} docs, wall | {big_build['wall']:.1f} s, "
+        f"{big_manifest['records_in'] / big_build['wall'] / args.workers:,.0f} docs/s per core; "
+        f"{big_info['records_in_clusters']:,} records in {big_info['clusters']:,} clusters |",
         "",
         "Recall by the generator's similarity target (pairs of an original and its near copy; targets are "
         "approximate, the true Jaccard of a pair varies around its target):",
@@ -326,8 +347,8 @@ def main() -> None:
         "",
         "How measured: true Jaccard from the texts, lower-cased `\\w+` words, 5-grams (what pdcorpus hashes). "
         "Peak RSS sampled from /proc every 50 ms (the largest single process, and the sum over the tree, which "
-        "counts shared pages once per process). The 10x corpus is the same files read ten times under other "
-        "names (so also ten times the duplicates).",
+        "counts shared pages once per process). The 1M-document corpus is generated like the first with "
+        "another seed (`--docs 1000000 --files 40 --seed 1`).",
     ]
     text = "\n".join(lines)
     print(text)

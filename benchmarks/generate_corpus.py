@@ -249,7 +249,7 @@ _END_P = _END_P / _END_P.sum()
 def make_text(rng: np.random.Generator, lang: str, n_chars: int) -> str:
     """Sentences of Zipf-sampled words, grouped into paragraphs separated by blank lines."""
     lm = MODELS[lang]
-    n_words = max(2, int(round(n_chars / lm.mean_len)))
+    n_words = max(2, round(n_chars / lm.mean_len))
     words = lm.words[lm.sample(rng, n_words)].tolist()
     # sentence lengths: 3 + gamma (mean ~ 16 words, long-ish tail)
     n_sent_guess = n_words // 6 + 2
@@ -360,7 +360,7 @@ def shingles(text: str, k: int = SHINGLE) -> set:
     t = tokens(text)
     if len(t) < k:
         return {tuple(t)} if t else set()
-    return set(zip(*(t[i:] for i in range(k))))
+    return set(zip(*(t[i:] for i in range(k)), strict=False))
 
 
 def jaccard(a: set, b: set) -> float:
@@ -384,13 +384,13 @@ def near_variant(rng: np.random.Generator, text: str, lang: str, target_j: float
     lm = MODELS[lang]
     spans = [m.span() for m in _WORD_RE.finditer(text)]
     n = len(spans)
-    n_edits = max(1, int(round(edit_fraction(target_j) * n)))
+    n_edits = max(1, round(edit_fraction(target_j) * n))
     positions = np.sort(rng.choice(n, size=min(n, n_edits), replace=False))
     kinds = rng.random(len(positions))
     repl = lm.words[lm.sample(rng, len(positions))].tolist()
     out = []
     cur = 0
-    for pos, kind, new in zip(positions.tolist(), kinds.tolist(), repl):
+    for pos, kind, new in zip(positions.tolist(), kinds.tolist(), repl, strict=True):
         s, e = spans[pos]
         old = text[s:e]
         out.append(text[cur:s])
@@ -504,17 +504,19 @@ FILE_RANGES: list[tuple[int, int]] = []
 def _write_file(args):
     path, i = args
     start, stop = FILE_RANGES[i]
-    with open(path, "wb") as raw:
-        # mtime=0 and no file name in the header: byte-for-byte deterministic output
-        with gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=_GZ_LEVEL, mtime=0) as gz:
-            buf = []
-            for d in DOCS[start:stop]:
-                buf.append(_dumps(d))
-                if len(buf) >= 2000:
-                    gz.write(b"\n".join(buf) + b"\n")
-                    buf = []
-            if buf:
+    # mtime=0 and no file name in the header: byte-for-byte deterministic output
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=_GZ_LEVEL, mtime=0) as gz,
+    ):
+        buf = []
+        for d in DOCS[start:stop]:
+            buf.append(_dumps(d))
+            if len(buf) >= 2000:
                 gz.write(b"\n".join(buf) + b"\n")
+                buf = []
+        if buf:
+            gz.write(b"\n".join(buf) + b"\n")
     return path
 
 
@@ -548,8 +550,8 @@ def main(argv=None) -> int:
     t_models = time.perf_counter()
 
     N = args.docs
-    n_exact = int(round(args.exact_frac * N))
-    n_near = int(round(args.near_frac * N))
+    n_exact = round(args.exact_frac * N)
+    n_near = round(args.near_frac * N)
     n_base = N - n_exact - n_near
     if n_base <= 0:
         ap.error("--exact-frac + --near-frac must leave room for original documents")
@@ -565,7 +567,7 @@ def main(argv=None) -> int:
     short = kinds == "short"
     lengths[short] = rng.integers(100, 301, size=int(short.sum()))
 
-    specs = [(langs[int(lg)], int(n), str(k)) for lg, n, k in zip(base_lang, lengths, kinds)]
+    specs = [(langs[int(lg)], int(n), str(k)) for lg, n, k in zip(base_lang, lengths, kinds, strict=True)]
     chunks = [(args.seed, ci, specs[i : i + CHUNK]) for ci, i in enumerate(range(0, n_base, CHUNK))]
     texts: list[str] = []
     ctx = mp.get_context("fork")
@@ -822,7 +824,7 @@ def _wordfreq_version() -> str:
         from importlib.metadata import version
 
         return version("wordfreq")
-    except Exception:  # pragma: no cover
+    except Exception:  # noqa: BLE001 - version lookup is informational
         return "unknown"
 
 

@@ -31,6 +31,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -68,7 +69,34 @@ def _children_map() -> dict[int, list[int]]:
     return kids
 
 
+_HAS_CHILDREN_FILES = os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+
+
+def _children_of(pid: int) -> list[int]:
+    """Children of every thread of pid, from /proc/<pid>/task/<tid>/children (cheap, no full /proc scan)."""
+    out = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out.extend(int(x) for x in f.read().split())
+        except (OSError, ValueError):
+            pass
+    return out
+
+
 def process_tree(root: int) -> list[int]:
+    """root and all its descendants."""
+    if _HAS_CHILDREN_FILES:
+        out, stack = [], [root]
+        while stack:
+            pid = stack.pop()
+            out.append(pid)
+            stack.extend(_children_of(pid))
+        return out
     kids = _children_map()
     out, stack = [], [root]
     while stack:
@@ -169,15 +197,30 @@ def run_measured(cmd: list[str], log_prefix: Path, interval: float, env: dict | 
     stdout_path = Path(str(log_prefix) + ".stdout")
     stderr_path = Path(str(log_prefix) + ".stderr")
     with open(stdout_path, "wb") as so, open(stderr_path, "wb") as se:
-        busy0, total0 = _cpu_totals()
+        busy0, _ = _cpu_totals()
+        self0 = time.process_time()  # this process, sampler thread included
         t0 = time.perf_counter()
-        proc = subprocess.Popen(full, stdout=so, stderr=se, stdin=subprocess.DEVNULL, env=env)
+        # own session/process group, so that an interrupted benchmark can stop the whole tree it started
+        proc = subprocess.Popen(
+            full, stdout=so, stderr=se, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+        )
         sampler = TreeSampler(proc.pid, interval)
         sampler.start()
-        _, status, ru = os.wait4(proc.pid, 0)
+        try:
+            _, status, ru = os.wait4(proc.pid, 0)
+        except BaseException:
+            sampler.stop()
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                time.sleep(1.0)
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            raise
         wall = time.perf_counter() - t0
-        busy1, total1 = _cpu_totals()
+        busy1, _ = _cpu_totals()
         sampler.stop()
+        sampler_cpu = time.process_time() - self0
         proc.returncode = os.waitstatus_to_exitcode(status)
     max_rss_kb = None
     if time_bin and time_file.exists():
@@ -194,7 +237,7 @@ def run_measured(cmd: list[str], log_prefix: Path, interval: float, env: dict | 
     # CPU used by everything else on the machine during the run, as a share of all cores
     ncpu = os.cpu_count() or 1
     machine_cpu_s = (busy1 - busy0) / clk
-    others_share = max(0.0, machine_cpu_s - cpu_s) / max(1e-9, wall * ncpu)
+    others_share = max(0.0, machine_cpu_s - cpu_s - sampler_cpu) / max(1e-9, wall * ncpu)
     return {
         "rc": proc.returncode,
         "wall_s": wall,
@@ -205,6 +248,7 @@ def run_measured(cmd: list[str], log_prefix: Path, interval: float, env: dict | 
         "max_single_rss_mib": max_rss_kb / 1024,
         "cpu_s": cpu_s,
         "others_busy_during": others_share,
+        "sampler_cpu_s": sampler_cpu,
         "cpu_s_tree_sampled": sampled_cpu,
         "cpu_s_wait4": ru.ru_utime + ru.ru_stime,
         "stdout": str(stdout_path),
@@ -320,9 +364,8 @@ class PdcorpusTool:
 
 
 class DatatroveTool:
-    name = "datatrove"
-
-    def __init__(self, python: Path, corpus: Path, content: str, no_cdc: bool):
+    def __init__(self, python: Path, corpus: Path, content: str, no_cdc: bool, name: str = "datatrove"):
+        self.name = name
         self.python = python
         self.corpus = corpus
         self.content = content
@@ -399,7 +442,7 @@ def machine_info(dt_python: Path, pdcorpus_where: str) -> dict:
             "    try: d[p]=version(p)\n    except Exception: d[p]='not installed'\nprint(json.dumps(d))"
         )
         try:
-            dt_versions = json.loads(subprocess.run([str(dt_python), "-c", code], capture_output=True, text=True).stdout)
+            dt_versions = json.loads(subprocess.run([str(dt_python), "-c", code], check=False, capture_output=True, text=True).stdout)
         except Exception:  # noqa: BLE001
             dt_versions = {}
     return {
@@ -452,6 +495,7 @@ def summarize(runs: list[dict], docs_in: int) -> list[dict]:
                 peak_tree_pss_mib=_med([r["peak_tree_pss_mib"] for r in ok]),
                 max_single_rss_mib=_med([r["max_single_rss_mib"] for r in ok]),
                 peak_procs=max(r["peak_procs"] for r in ok),
+                parquet_mib=_med([r["parquet_bytes"] / 2**20 for r in ok if r.get("parquet_bytes")]),
                 rows_out=sorted({r.get("rows_out") for r in ok}, key=lambda x: (x is None, x)),
                 expected_rows=ok[0].get("expected_rows"),
             )
@@ -485,13 +529,13 @@ def _fmt(x, nd=1):
 def table_lines(rows: list[dict]) -> list[str]:
     head = (
         "| tool | workers | runs ok | median wall (s) | docs/s | docs/s per core | CPU (s) | peak tree RSS (MiB) "
-        "| peak tree PSS (MiB) | max 1-process RSS (MiB) | rows out | expected rows | others' CPU during |"
+        "| peak tree PSS (MiB) | max 1-process RSS (MiB) | rows out | expected rows | Parquet (MiB) | others' CPU during |"
     )
-    lines = [head, "|" + "|".join(["---"] * 13) + "|"]
+    lines = [head, "|" + "|".join(["---"] * 14) + "|"]
     for r in rows:
         if not r.get("ok"):
             lines.append(
-                f"| {r['tool']} | {r['workers']} | 0/{r['runs']} | failed | – | – | – | – | – | – | – | – | – |"
+                f"| {r['tool']} | {r['workers']} | 0/{r['runs']} | failed | – | – | – | – | – | – | – | – | – | – |"
             )
             continue
         rows_out = ", ".join(_fmt(x) for x in r["rows_out"])
@@ -499,7 +543,7 @@ def table_lines(rows: list[dict]) -> list[str]:
             f"| {r['tool']} | {r['workers']} | {r['ok']}/{r['runs']} | {r['wall_s']:.2f} "
             f"({r['wall_min_s']:.2f}–{r['wall_max_s']:.2f}) | {r['docs_per_s']:,.0f} | **{r['docs_per_s_core']:,.0f}** "
             f"| {_fmt(r['cpu_s'])} | {_fmt(r['peak_tree_rss_mib'], 0)} | {_fmt(r['peak_tree_pss_mib'], 0)} | {_fmt(r['max_single_rss_mib'], 0)} "
-            f"| {rows_out} | {_fmt(r['expected_rows'])} | "
+            f"| {rows_out} | {_fmt(r['expected_rows'])} | {_fmt(r.get('parquet_mib'), 0)} | "
             + (f"{r['others_busy_during']:.0%}" if r.get("others_busy_during") is not None else "–")
             + " |"
         )
@@ -511,7 +555,7 @@ def render_section(rows, runs, machine, corpus_info, args, notes) -> str:
     dt = m.get("datatrove_env", {})
     L = [SECTION_TITLE, ""]
     L.append(
-        f"Run on {corpus_info['when']} by `benchmarks/run_peers.py` ({args.reps} timed runs per configuration, "
+        f"Run on {corpus_info['when']} by `benchmarks/run_peers.py` ({args.reps} timed run{'s' if args.reps != 1 else ''} per configuration, "
         f"tools alternated run by run, after one untimed warm-up per tool; medians reported)."
     )
     L.append("")
@@ -589,6 +633,12 @@ def render_section(rows, runs, machine, corpus_info, args, notes) -> str:
         if corpus_info.get("unique")
         else "- Expected rows: unknown (no ground truth found)."
     )
+    if any(r["tool"] == "datatrove-raw" for r in rows):
+        L.append(
+            "- datatrove-raw: the same datatrove pipeline hashing the raw text (datatrove's usual "
+            "`content_getter=lambda doc: doc.text`): only byte-identical texts are duplicates, so the "
+            "white-space, case and NFD copies stay; and no normalisation work is done."
+        )
     stage_lines = [
         f"  - {r['tool']} × {r['workers']} worker(s): "
         + ", ".join(f"{k} {v:.2f} s" for k, v in r["stage_timings_s"].items())
@@ -643,7 +693,8 @@ def main(argv=None) -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--warmup", type=int, default=1, help="untimed runs per tool before timing (default 1)")
     ap.add_argument("--workers", default="2,1", help="comma-separated worker counts (default 2,1)")
-    ap.add_argument("--tools", default="pdcorpus,datatrove")
+    ap.add_argument("--tools", default="pdcorpus,datatrove,datatrove-raw",
+                    help="comma-separated: pdcorpus, datatrove (hashing --dt-content), datatrove-raw (hashing raw text)")
     ap.add_argument("--pdcorpus-cmd", default=None, help="command for pdcorpus (default: `pdcorpus` on PATH)")
     ap.add_argument("--dt-python", default=str(HERE / ".venv-datatrove" / "bin" / "python"))
     ap.add_argument("--dt-content", choices=["normalized", "raw"], default="normalized",
@@ -652,13 +703,25 @@ def main(argv=None) -> int:
     ap.add_argument("--work-dir", default=str(HERE / "out" / "peers"))
     ap.add_argument("--results", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--no-results", action="store_true", help="do not touch RESULTS.md")
-    ap.add_argument("--interval", type=float, default=0.05, help="memory sampling interval in seconds")
+    ap.add_argument("--interval", type=float, default=0.1, help="memory sampling interval in seconds")
     ap.add_argument("--wait-idle", type=float, default=0.3,
                     help="before each run, wait until other processes use less than this share of all CPUs "
                     "(0..1; default 0.3; 1 = don't wait)")
     ap.add_argument("--wait-max", type=float, default=60.0, help="longest wait for an idle machine per run, seconds")
+    ap.add_argument("--render-from", default=None, metavar="JSON",
+                    help="don't run anything: rewrite the RESULTS.md section from a saved peers-*.json")
     ap.add_argument("--keep-output", action="store_true", help="keep each run's output (default: only the last)")
     args = ap.parse_args(argv)
+    if args.render_from:
+        saved = json.loads(Path(args.render_from).read_text())
+        saved_args = argparse.Namespace(**saved["args"])
+        section = render_section(saved["summary"], saved["runs"], saved["machine"], saved["corpus"], saved_args, saved["notes"])
+        update_results(Path(args.results), section)
+        print("\n".join(table_lines(saved["summary"])))
+        print(f"\nupdated {args.results} from {args.render_from}")
+        return 0
+    # SIGTERM (e.g. `kill PID`) unwinds like Ctrl-C, so the running tool's process group is stopped too
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
 
     corpus = Path(args.corpus).resolve()
     truth = Path(args.truth).resolve() if args.truth else corpus.parent / f"{corpus.name}-truth"
@@ -710,9 +773,12 @@ def main(argv=None) -> int:
             notes.append(f"pdcorpus was not run: {pd_where}.")
             print(f"!! skipping pdcorpus: {pd_where}", file=sys.stderr)
     dt_python = Path(args.dt_python)
-    if "datatrove" in wanted:
+    if "datatrove" in wanted or "datatrove-raw" in wanted:
         if dt_python.exists():
-            tools.append(DatatroveTool(dt_python, corpus, args.dt_content, args.dt_no_cdc))
+            if "datatrove" in wanted:
+                tools.append(DatatroveTool(dt_python, corpus, args.dt_content, args.dt_no_cdc))
+            if "datatrove-raw" in wanted:
+                tools.append(DatatroveTool(dt_python, corpus, "raw", args.dt_no_cdc, name="datatrove-raw"))
         else:
             notes.append(f"datatrove was not run: {dt_python} missing (see benchmarks/README.md).")
             print(f"!! skipping datatrove: {dt_python} missing", file=sys.stderr)
@@ -728,7 +794,7 @@ def main(argv=None) -> int:
     def expected_for(tool) -> int | None:
         if not unique:
             return None
-        if tool.name == "datatrove" and args.dt_content == "raw":
+        if getattr(tool, "content", None) == "raw":
             return unique.get("raw")
         return unique.get("nfc_lower_ws")
 
@@ -796,6 +862,13 @@ def main(argv=None) -> int:
             )
     pd_rows = {x for r in rows if r["tool"] == "pdcorpus" and r.get("ok") for x in r["rows_out"]}
     dt_rows = {x for r in rows if r["tool"] == "datatrove" and r.get("ok") for x in r["rows_out"]}
+    raw_rows = {x for r in rows if r["tool"] == "datatrove-raw" and r.get("ok") for x in r["rows_out"]}
+    if raw_rows:
+        extra = ""
+        if pd_rows and len(pd_rows) == 1 and len(raw_rows) == 1:
+            extra = (f"; pdcorpus's normalised exact dedup (NFC, lower case, white space) removes "
+                     f"{next(iter(raw_rows)) - next(iter(pd_rows)):,} more")
+        notes.append(f"datatrove-raw (raw-text hash) kept {', '.join(_fmt(x) for x in sorted(raw_rows))} rows{extra}.")
     if pd_rows and dt_rows:
         if pd_rows == dt_rows:
             notes.append(f"Both tools kept the same number of rows ({', '.join(_fmt(x) for x in pd_rows)}).")
@@ -818,13 +891,17 @@ def main(argv=None) -> int:
         )
         if during:
             msg += (f" During the timed runs, other processes used median {statistics.median(during):.0%}, "
-                    f"max {max(during):.0%} of all cores (machine CPU time from /proc/stat minus the tool's own).")
+                    f"max {max(during):.0%} of all cores (machine CPU time from /proc/stat minus the tool's own and the sampler's).")
+        samp = [r["sampler_cpu_s"] / r["wall_s"] for r in timed if r.get("sampler_cpu_s") is not None and r["wall_s"] > 0]
+        if samp:
+            msg += (f" The memory sampler itself (in run_peers.py, outside the measured tree) used median "
+                    f"{statistics.median(samp):.0%} of one core.")
         if max(busy) > 0.3 or (during and max(during) > 0.2):
             msg += (" The machine was shared and busy during some runs: wall-time figures are pessimistic "
                     "and noisy; CPU seconds are less affected.")
         notes.append(msg)
 
-    when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     corpus_info = {"desc": desc, "unique": unique, "when": when}
     payload = {
         "when": when,
@@ -837,7 +914,9 @@ def main(argv=None) -> int:
         "notes": notes,
     }
     (HERE / "out").mkdir(exist_ok=True)
-    (HERE / "out" / "peers-latest.json").write_text(json.dumps(payload, indent=2, default=str))
+    # the raw numbers behind RESULTS.md go to peers-latest.json; runs with --no-results don't overwrite them
+    raw_name = "peers-latest.json" if not args.no_results else "peers-scratch.json"
+    (HERE / "out" / raw_name).write_text(json.dumps(payload, indent=2, default=str))
 
     print()
     print("\n".join(table_lines(rows)))
