@@ -240,7 +240,7 @@ class MinHashDedup(GlobalStage):
                  rank_of: Callable[[int], tuple]) -> list[tuple[int, list[int]]]:
         """Splits a connected component into clusters around survivors, without chaining.
 
-        In rank order, a member joins the first survivor it is similar to, or becomes a survivor
+        In rank order, a member joins the survivor it is most similar to, or becomes a survivor
         itself: every record removed is similar to the record kept in its place, never only to a
         record that was itself removed (a ~ b ~ c does not remove c when c is far from a).
         """
@@ -250,12 +250,17 @@ class MinHashDedup(GlobalStage):
         centers: list[tuple[int, list[int]]] = []
         for key in ordered:
             signature = signature_of(key)
-            home = next((c for c in centers if self.similar(signature_of(c[0]), signature)), None)
-            if home is None:
+            near = [(self.closeness(signature_of(c[0]), signature), -i) for i, c in enumerate(centers)
+                    if self.similar(signature_of(c[0]), signature)]
+            if not near:
                 centers.append((key, [key]))
-            else:
-                home[1].append(key)
+            else:  # the survivor it is closest to (ties: the better ranked)
+                centers[-max(near)[1]][1].append(key)
         return centers
+
+    def closeness(self, a: np.ndarray, b: np.ndarray) -> float:
+        """How alike two signatures are (higher: closer): the estimated Jaccard similarity."""
+        return float(np.mean(a == b))
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         """In-memory near-dedup over a plain iterable (library use); output keeps input order."""
@@ -341,6 +346,9 @@ class PHashDedup(MinHashDedup):
 
     def similar(self, a: np.ndarray, b: np.ndarray) -> bool:
         return int(np.bitwise_count(a ^ b).sum()) <= self.max_distance
+
+    def closeness(self, a: np.ndarray, b: np.ndarray) -> float:
+        return -float(np.bitwise_count(a ^ b).sum())
 
     def band_keys(self, signatures: np.ndarray) -> np.ndarray:
         values = (signatures[:, 0].astype(np.uint64) << np.uint64(32)) | signatures[:, 1].astype(np.uint64)
