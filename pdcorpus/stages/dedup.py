@@ -219,17 +219,27 @@ class MinHashDedup(GlobalStage):
         """Verifies candidate pairs and joins them: key -> (keep, cluster id, cluster size, survivor id)."""
         found = UnionFind()
         candidates = verified = 0
+        degree: dict[int, int] = {}
         for a, b in edges:
             candidates += 1
             if self.similar(signature_of(a), signature_of(b)):
                 verified += 1
                 found.union(a, b)
+                degree[a] = degree.get(a, 0) + 1
+                degree[b] = degree.get(b, 0) + 1
+
+        def survivor_rank(key: int) -> tuple:
+            # source priority first; then the record most others resemble (the original of a set of
+            # copies, rather than one far copy); then the id
+            rank = rank_of(key)
+            return (rank[0], -degree.get(key, 0)) + tuple(rank[1:])
+
         decisions: dict[int, tuple[bool, str, int, str]] = {}
         for members in found.groups().values():
-            for center, assigned in self._centers(members, signature_of, rank_of):
+            for center, assigned in self._centers(members, signature_of, survivor_rank):
                 if len(assigned) == 1:  # similar to nothing kept: not a duplicate of anything
                     continue
-                center_id = rank_of(center)[1]
+                center_id = rank_of(center)[1]  # the id
                 for key in assigned:
                     decisions[key] = (key == center, center_id, len(assigned), center_id)
         counts = {"candidate_pairs": candidates, "similar_pairs": verified,
