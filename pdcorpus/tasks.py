@@ -196,7 +196,7 @@ class TaskContext:
         signatures and band hashes. Returns what the marker records of it."""
         spill = PartitionedSpill(self.work_fs, self.exchange, self.plan.config.shards.compression)
         nxt = self.plan.next_reducer(self.phase)
-        signer = MinHashSigner(self, nxt) if nxt is not None and nxt.kind == "bands" else None
+        signer = NearDupSigner(self, nxt) if nxt is not None and nxt.kind == "bands" else None
         partition = self.partitioner()
         try:
             if signer is None:
@@ -258,7 +258,7 @@ def _write_table(fs: fsspec.AbstractFileSystem, path: str, table: pa.Table, comp
     return path
 
 
-class MinHashSigner:
+class NearDupSigner:
     """Before a near-dedup (minhash or phash): each output record's signature (to a signature file) and
     its band keys (to a band exchange partitioned by bucket), keyed by the record's place in the exchange."""
 
@@ -368,7 +368,6 @@ def run_previous(plan: Plan, phase: Phase, task: PreviousReleaseTask, progress: 
     (_, params), = plan.config.stages[task.stage_index].items()
     method = params.get("method")
     columns = ["id", "content_hash"] + {"minhash": ["text", "caption"], "phash": ["image"]}.get(method, [])
-    fs, _ = plan.config.output_fs()
 
     def records() -> Iterator[Record]:
         for file in task.files:

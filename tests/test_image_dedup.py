@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from PIL import Image
 
 import pdcorpus
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from pathlib import Path
@@ -15,7 +14,7 @@ import pdcorpus
 from pdcorpus import MinHashDedup, Pipeline, Record
 from pdcorpus.minhash import MinHasher, UnionFind, optimal_bands
 
-from conftest import WORDS, make_text
+from conftest import make_text
 
 
 def rec(i: str, text: str, source: str = "s") -> Record:
