@@ -23,12 +23,14 @@ from pdcorpus.rights.policy import RightsDecision, RightsPolicy  # noqa: E402
 from pdcorpus.io.readers import (CsvReader, JsonlReader, ParquetReader, TextReader,  # noqa: E402
                                  read_csv, read_jsonl, read_parquet, read_text)
 from pdcorpus.io.parquet import ParquetShardWriter  # noqa: E402
+from pdcorpus.io.images import ImageReader, read_images  # noqa: E402
+from pdcorpus.stages.dedup import PHashDedup  # noqa: E402
 from pdcorpus.config import ConfigError, load_config  # noqa: E402
 from pdcorpus.build import Build, BuildError, build  # noqa: E402
 
 __all__ = [
     "SCHEMA", "Build", "BuildError", "ConfigError", "CsvReader", "ExactDedup", "FilterStage", "GlobalStage",
-    "JsonlReader", "LanguageStage", "LengthFilter", "MapStage", "MinHashDedup", "NormalizeStage", "QualityStage", "ParquetReader", "ParquetShardWriter", "Pipeline", "Record",
+    "ImageReader", "JsonlReader", "PHashDedup", "read_images", "LanguageStage", "LengthFilter", "MapStage", "MinHashDedup", "NormalizeStage", "QualityStage", "ParquetReader", "ParquetShardWriter", "Pipeline", "Record",
     "Reject", "RightsDecision", "RightsPolicy", "RightsStage", "Stage", "StageContext", "StageStats", "TextReader", "build", "content_hash", "load_config", "normalize_for_hash", "normalize_rights",
     "read_csv", "read_jsonl", "read_parquet", "read_text",
 ]
