@@ -25,7 +25,7 @@ import xxhash
 from pdcorpus.record import SCHEMA, Record, records_to_table
 
 FLUSH_ROWS = 4096
-BUFFER_BYTES = 64 * 1024 * 1024
+BUFFER_BYTES = 16 * 1024 * 1024
 
 
 def bucket_of(key: str, buckets: int) -> int:

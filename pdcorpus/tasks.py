@@ -535,7 +535,7 @@ def run_shard(plan: Plan, phase: Phase, task: ShardTask, progress: Progress | No
             "text_chars": chars[0]}
 
 
-def _rebatch(tables: Iterable, target_rows: int = 20_000, target_bytes: int = 32 * 1024 * 1024):
+def _rebatch(tables: Iterable, target_rows: int = 20_000, target_bytes: int = 16 * 1024 * 1024):
     """Joins the exchange's small row groups into row groups sized for streaming readers."""
     pending: list = []
     rows = size = 0

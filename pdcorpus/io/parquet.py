@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from pdcorpus.record import SCHEMA, Record, records_to_table
 
-ROW_GROUP_TARGET_BYTES = 32 * 1024 * 1024
+ROW_GROUP_TARGET_BYTES = 16 * 1024 * 1024
 MIN_ROW_GROUP_ROWS = 64
 MAX_ROW_GROUP_ROWS = 100_000
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
