@@ -68,6 +68,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     import fsspec
     import pyarrow.parquet as pq
 
+    from pdcorpus.io.parquet import open_arrow
+
     fs, root = fsspec.core.url_to_fs(args.output)
     root = root.rstrip("/")
     manifest_path = f"{root}/manifest.json"
@@ -80,9 +82,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     sources: Counter = Counter()
     rows = []
     for shard in manifest["shards"]:
-        with fs.open(f"{root}/{shard['path']}", "rb") as fh:
-            # (pre-buffering from a Python file object can abort the interpreter at exit in pyarrow 26)
-            table = pq.ParquetFile(fh, pre_buffer=False).read(columns=["source", "license", "license_raw", "language"])
+        with open_arrow(fs, f"{root}/{shard['path']}") as fh:
+            table = pq.ParquetFile(fh).read(columns=["source", "license", "license_raw", "language"])
         rows.append([shard["path"], f"{table.num_rows:,}", f"{shard['bytes']:,}"])
         for source, lic, raw, lang in zip(*(table.column(c).to_pylist() for c in table.column_names)):
             sources[source] += 1

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
+from pdcorpus.io.parquet import open_arrow
 from pdcorpus.record import SCHEMA, Record, records_to_table
 
 FLUSH_ROWS = 4096
@@ -130,7 +131,7 @@ class PartitionedSpill:
             return {}
         self._writer.close()
         self._fh.close()
-        with self.fs.open(self._tmp, "rb") as fh:
+        with open_arrow(self.fs, self._tmp) as fh:
             meta = pq.ParquetFile(fh).metadata
             sizes = [sum(meta.row_group(g).column(c).total_compressed_size for c in range(meta.num_columns))
                      for g in range(meta.num_row_groups)]
@@ -154,8 +155,8 @@ def read_units(fs: fsspec.AbstractFileSystem, units: list[Unit], columns: list[s
     i = 0
     while i < len(units):
         path = units[i].file
-        with fs.open(path, "rb") as fh:
-            pf = pq.ParquetFile(fh, pre_buffer=False)  # pre-buffering a Python file can abort at exit
+        with open_arrow(fs, path) as fh:
+            pf = pq.ParquetFile(fh)
             while i < len(units) and units[i].file == path:
                 unit = units[i]
                 table = pf.read_row_group(unit.row_group, columns=columns)

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from pdcorpus.config import build_stage
 from pdcorpus.exchange import PartitionedSpill, bucket_of, read_units
-from pdcorpus.io.parquet import file_sha256, write_parquet
+from pdcorpus.io.parquet import file_sha256, open_arrow, write_parquet
 from pdcorpus.io.readers import READERS, InputFile
 from pdcorpus.plan import (ApplyTask, BucketTask, ClusterTask, Phase, Plan, PreviousReleaseTask, ReadTask,
                            ShardTask)
@@ -371,8 +371,9 @@ def run_previous(plan: Plan, phase: Phase, task: PreviousReleaseTask, progress: 
 
     def records() -> Iterator[Record]:
         for file in task.files:
-            with fsspec.open(file.url, "rb", **plan.config.storage_options) as fh:
-                pf = pq.ParquetFile(fh, pre_buffer=False)
+            fs, path = fsspec.core.url_to_fs(file.url, **plan.config.storage_options)
+            with open_arrow(fs, path) as fh:
+                pf = pq.ParquetFile(fh)
                 for batch in pf.iter_batches(columns=columns):
                     data = batch.to_pydict()
                     for i, rid in enumerate(data["id"]):
@@ -435,8 +436,8 @@ def run_clusters(plan: Plan, phase: Phase, task: ClusterTask, progress: Progress
                          Sinks(plan, phase, task.index, strict))
     pairs = []
     for path in task.edges:
-        with ctx.work_fs.open(path, "rb") as fh:
-            pairs.append(pq.ParquetFile(fh, pre_buffer=False).read())
+        with open_arrow(ctx.work_fs, path) as fh:
+            pairs.append(pq.ParquetFile(fh).read())
     if pairs:
         both = pa.concat_tables(pairs)
         edge_array = np.unique(np.stack([both.column("a").to_numpy(), both.column("b").to_numpy()], axis=1), axis=0)
@@ -446,8 +447,8 @@ def run_clusters(plan: Plan, phase: Phase, task: ClusterTask, progress: Progress
     signatures: dict[int, np.ndarray] = {}
     ranks: dict[int, tuple] = {}
     for path in task.signatures:
-        with ctx.work_fs.open(path, "rb") as fh:
-            table = pq.ParquetFile(fh, pre_buffer=False).read()
+        with open_arrow(ctx.work_fs, path) as fh:
+            table = pq.ParquetFile(fh).read()
         table = table.filter(pc.is_in(table.column("key"), value_set=involved))
         for key, source, rid, sig in zip(*(table.column(c).to_pylist() for c in ("key", "source", "id", "signature"))):
             signatures[key] = np.frombuffer(sig, dtype=np.uint32)
@@ -472,8 +473,8 @@ def run_apply(plan: Plan, phase: Phase, task: ApplyTask, progress: Progress | No
     after = _bound(plan.after_global[phase.stage_index], plan, "global", phase.stage_index + 1, sinks)
     mine: dict[int, tuple[bool, str, int]] = {}
     if task.decisions:
-        with ctx.work_fs.open(task.decisions, "rb") as fh:
-            table = pq.ParquetFile(fh, pre_buffer=False).read()
+        with open_arrow(ctx.work_fs, task.decisions) as fh:
+            table = pq.ParquetFile(fh).read()
         low, high = record_key(task.index, 0), record_key(task.index + 1, 0)
         keys = table.column("key")
         table = table.filter(pc.and_(pc.greater_equal(keys, low), pc.less(keys, high)))

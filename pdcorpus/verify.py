@@ -8,6 +8,7 @@ import json
 import fsspec
 import pyarrow.parquet as pq
 
+from pdcorpus.io.parquet import open_arrow
 from pdcorpus.publish.card import matches_pattern
 
 
@@ -31,12 +32,12 @@ def verify(output: str, storage_options: dict | None = None) -> list[str]:
         with fs.open(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
-            fh.seek(0)
-            try:
-                rows = pq.ParquetFile(fh, pre_buffer=False).metadata.num_rows
-            except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
-                rows = None
-                problems.append(f"{shard['path']}: not a readable Parquet file ({exc})")
+        try:
+            with open_arrow(fs, path) as fh:
+                rows = pq.ParquetFile(fh).metadata.num_rows
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
+            rows = None
+            problems.append(f"{shard['path']}: not a readable Parquet file ({exc})")
         if fs.size(path) != shard["bytes"]:
             problems.append(f"{shard['path']}: {fs.size(path)} bytes, the manifest says {shard['bytes']}")
         if digest.hexdigest() != shard["sha256"]:

@@ -29,6 +29,23 @@ _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 
           "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
 
 
+def open_arrow(fs: fsspec.AbstractFileSystem, path: str) -> pa.NativeFile:
+    """A file for Arrow to read: native for local files, the bytes in memory otherwise.
+
+    Arrow reading a Python file object (fsspec's) from its own threads can abort the interpreter at
+    exit ("terminate called without an active exception", pyarrow 26); a native file never calls back
+    into Python.
+    """
+    if is_local(fs):
+        return pa.OSFile(path, "rb")
+    return pa.BufferReader(fs.cat_file(path))
+
+
+def is_local(fs: fsspec.AbstractFileSystem) -> bool:
+    protocol = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+    return "file" in protocol or "local" in protocol
+
+
 def parse_size(value: int | str) -> int:
     """``256MB`` -> 256_000_000, ``1GiB`` -> 1_073_741_824, ``1000`` -> 1000."""
     if isinstance(value, int):

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import fsspec
 import orjson
+import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
@@ -27,6 +28,7 @@ try:  # ISA-L's gzip is a declared dependency, but pdcorpus still reads .gz with
 except ImportError:  # pragma: no cover
     igzip = None
 
+from pdcorpus.io.parquet import is_local
 from pdcorpus.record import COLUMNS, QUALITY_TYPE, Record, content_hash
 from pdcorpus.stages.base import Reject, RejectSink, StageStats
 
@@ -365,7 +367,10 @@ class ParquetReader(Reader):
 
     def read(self, file: InputFile) -> Iterator[Record]:
         name = file.url
-        with self.open(file) as fh:
+        fs, path = fsspec.core.url_to_fs(file.url, **self.storage_options)
+        # a local file natively (Arrow must not call back into Python from its threads); a remote one
+        # through fsspec, streamed, without pre-buffering
+        with (pa.OSFile(path, "rb") if is_local(fs) else self.open(file)) as fh:
             try:
                 pf = pq.ParquetFile(fh, pre_buffer=False)
             except Exception as exc:  # pyarrow raises ArrowInvalid and friends
