@@ -36,12 +36,7 @@ class BuildError(Exception):
 
 
 def _write_json(fs: fsspec.AbstractFileSystem, path: str, data: Any) -> None:
-    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
-    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-    with fs.open(tmp, "w") as fh:
-        json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
-        fh.write("\n")
-    fs.mv(tmp, path)
+    _write_text(fs, path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def _read_json(fs: fsspec.AbstractFileSystem, path: str) -> Any:
@@ -53,7 +48,9 @@ PUBLICATION_FILES = ("README.md", "training-data-summary.md", "training-data-sum
 
 
 def _write_text(fs: fsspec.AbstractFileSystem, path: str, text: str) -> None:
+    """Written whole under a temporary name, then renamed into place."""
     tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     with fs.open(tmp, "w", encoding="utf-8") as fh:
         fh.write(text)
     fs.mv(tmp, path)
@@ -67,8 +64,7 @@ def write_publication(fs: fsspec.AbstractFileSystem, root: str, manifest: dict) 
     _write_text(fs, f"{root}/README.md", dataset_card(manifest))
     markdown, data = training_data_summary(manifest)
     _write_text(fs, f"{root}/training-data-summary.md", markdown)
-    _write_text(fs, f"{root}/training-data-summary.json",
-                json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    _write_json(fs, f"{root}/training-data-summary.json", data)
 
 
 def versions() -> dict[str, str]:

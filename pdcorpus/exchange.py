@@ -47,9 +47,6 @@ class Unit:
     def rows(self) -> int:
         return self.stop - self.start
 
-    def to_list(self) -> list:
-        return [self.file, self.row_group, self.start, self.stop, self.bytes]
-
 
 def _record_size(record: Record) -> int:
     size = len(record.text or "") + len(record.caption or "") + len(record.metadata or "") + 200

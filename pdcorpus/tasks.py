@@ -7,7 +7,6 @@ happened entirely or not at all; a re-run skips tasks with a marker.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
@@ -332,12 +331,7 @@ class NearDupSigner:
 
 
 def _input_sha256(file: InputFile, storage_options: dict) -> str:
-    fs, path = fsspec.core.url_to_fs(file.url, **storage_options)
-    digest = hashlib.sha256()
-    with fs.open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_sha256(*fsspec.core.url_to_fs(file.url, **storage_options))
 
 
 def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None, strict: bool) -> dict:

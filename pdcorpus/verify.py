@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import fsspec
 import pyarrow.parquet as pq
 
-from pdcorpus.io.parquet import open_arrow
+from pdcorpus.io.parquet import file_sha256, open_arrow
 from pdcorpus.publish.card import matches_pattern
 
 
@@ -28,10 +27,7 @@ def verify(output: str, storage_options: dict | None = None) -> list[str]:
         if not fs.exists(path):
             problems.append(f"{shard['path']}: listed in the manifest, missing")
             continue
-        digest = hashlib.sha256()
-        with fs.open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
+        sha256 = file_sha256(fs, path)
         try:
             with open_arrow(fs, path) as fh:
                 rows = pq.ParquetFile(fh).metadata.num_rows
@@ -40,8 +36,8 @@ def verify(output: str, storage_options: dict | None = None) -> list[str]:
             problems.append(f"{shard['path']}: not a readable Parquet file ({exc})")
         if fs.size(path) != shard["bytes"]:
             problems.append(f"{shard['path']}: {fs.size(path)} bytes, the manifest says {shard['bytes']}")
-        if digest.hexdigest() != shard["sha256"]:
-            problems.append(f"{shard['path']}: sha256 {digest.hexdigest()} differs from the manifest's {shard['sha256']}")
+        if sha256 != shard["sha256"]:
+            problems.append(f"{shard['path']}: sha256 {sha256} differs from the manifest's {shard['sha256']}")
         if rows is not None and rows != shard["rows"]:
             problems.append(f"{shard['path']}: {rows} rows, the manifest says {shard['rows']}")
     present = {p[len(root) + 1:] for p in fs.find(f"{root}/data")} if fs.exists(f"{root}/data") else set()

@@ -9,12 +9,13 @@ nor written. ``HF_ENDPOINT`` points the client elsewhere (a mirror, a test serve
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import fsspec
+
+from pdcorpus.io.parquet import file_sha256
 
 # What a release publishes. Rejects and the review queue are audit outputs for the builder: not published.
 PUBLISHED = ("data/", "README.md", "manifest.json", "training-data-summary.md", "training-data-summary.json")
@@ -43,11 +44,7 @@ def planned_files(output: str, storage_options: dict | None = None) -> tuple[fss
         rel = path[len(root) + 1:]
         if not any(rel == p or (p.endswith("/") and rel.startswith(p)) for p in PUBLISHED) or ".tmp-" in rel:
             continue
-        digest = hashlib.sha256()
-        with fs.open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        files.append(PlannedFile(rel, path, fs.size(path), digest.hexdigest()))
+        files.append(PlannedFile(rel, path, fs.size(path), file_sha256(fs, path)))
     missing = [p for p in ("README.md", "manifest.json") if p not in {f.path for f in files}]
     if missing:
         raise PublishError(f"{output}: {', '.join(missing)} missing; rebuild with this pdcorpus version")
