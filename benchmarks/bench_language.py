@@ -39,7 +39,7 @@ configure it; high-accuracy mode, models preloaded) and ``langid`` (langid.py, a
 normalised probabilities).
 
 Writes the "Language identification" section of ``benchmarks/RESULTS.md`` (other sections are kept
-byte for byte) and every number to ``benchmarks/out/language-latest.json``. About 8 minutes on a
+byte for byte) and every number to ``benchmarks/results/language.json``. About 8 minutes on a
 shared 2-core machine; langdetect and langid dominate (``--backends cld2,fasttext`` for a quick run).
 """
 
@@ -553,7 +553,7 @@ def render_section(R: dict) -> str:
     add("- Memory: VmRSS increase in a fresh Python process from \"pdcorpus imported, docs read\" to \"backend "
         f"built and {det['n_docs']} docs identified at both lengths\" (for the peers, pycld2 was imported "
         "before the first reading since the wrapper stage builds a cld2 backend).\n")
-    add("- Numbers behind this section: `benchmarks/out/language-latest.json` (not committed). "
+    add("- Numbers behind this section, committed: `benchmarks/results/language.json`. "
         "Re-run: `python benchmarks/bench_language.py`.\n")
     return "".join(L)
 
@@ -584,7 +584,7 @@ def main(argv=None) -> int:
                     help="backends also scored on the whole sample (default cld2,fasttext)")
     ap.add_argument("--results", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--no-results", action="store_true", help="do not touch RESULTS.md")
-    ap.add_argument("--json", default=str(HERE / "out" / "language-latest.json"))
+    ap.add_argument("--json", default=str(HERE / "results" / "language.json"))
     ap.add_argument("--memory-child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--docs-file", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

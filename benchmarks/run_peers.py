@@ -17,7 +17,7 @@ the peak memory of the whole process tree (sum of RSS and sum of PSS of every pr
 sampled from /proc), and the largest RSS of any single process (``/usr/bin/time -v``).
 
 Writes the section "Pipeline: read → length filter → exact dedup → Parquet" of
-benchmarks/RESULTS.md (other sections are kept), the raw numbers to benchmarks/out/peers-latest.json,
+benchmarks/RESULTS.md (other sections are kept), the raw numbers to benchmarks/results/peers.json,
 and prints a short table.
 """
 
@@ -655,7 +655,7 @@ def render_section(rows, runs, machine, corpus_info, args, notes) -> str:
         L += [f"- {n}" for n in notes]
     L.append("")
     L.append("Reproduce: see `benchmarks/README.md` (`generate_corpus.py`, then `run_peers.py`). "
-             "Raw numbers of the last run: `benchmarks/out/peers-latest.json` (not committed).")
+             "Raw numbers of this run, committed: `benchmarks/results/peers.json`.")
     L.append("")
     return "\n".join(L)
 
@@ -708,18 +708,8 @@ def main(argv=None) -> int:
                     help="before each run, wait until other processes use less than this share of all CPUs "
                     "(0..1; default 0.3; 1 = don't wait)")
     ap.add_argument("--wait-max", type=float, default=60.0, help="longest wait for an idle machine per run, seconds")
-    ap.add_argument("--render-from", default=None, metavar="JSON",
-                    help="don't run anything: rewrite the RESULTS.md section from a saved peers-*.json")
     ap.add_argument("--keep-output", action="store_true", help="keep each run's output (default: only the last)")
     args = ap.parse_args(argv)
-    if args.render_from:
-        saved = json.loads(Path(args.render_from).read_text())
-        saved_args = argparse.Namespace(**saved["args"])
-        section = render_section(saved["summary"], saved["runs"], saved["machine"], saved["corpus"], saved_args, saved["notes"])
-        update_results(Path(args.results), section)
-        print("\n".join(table_lines(saved["summary"])))
-        print(f"\nupdated {args.results} from {args.render_from}")
-        return 0
     # SIGTERM (e.g. `kill PID`) unwinds like Ctrl-C, so the running tool's process group is stopped too
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
 
@@ -913,10 +903,11 @@ def main(argv=None) -> int:
         "runs": runs,
         "notes": notes,
     }
-    (HERE / "out").mkdir(exist_ok=True)
-    # the raw numbers behind RESULTS.md go to peers-latest.json; runs with --no-results don't overwrite them
-    raw_name = "peers-latest.json" if not args.no_results else "peers-scratch.json"
-    (HERE / "out" / raw_name).write_text(json.dumps(payload, indent=2, default=str))
+    # the raw numbers behind RESULTS.md are committed beside it (benchmarks/results/peers.json);
+    # runs with --no-results go to the uncommitted out/ folder instead
+    raw = HERE / "results" / "peers.json" if not args.no_results else HERE / "out" / "peers-scratch.json"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    raw.write_text(json.dumps(payload, indent=2, default=str))
 
     print()
     print("\n".join(table_lines(rows)))
