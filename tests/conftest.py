@@ -88,3 +88,23 @@ def read_shards(out: Path) -> list[dict]:
     for shard in manifest["shards"]:
         rows.extend(pq.read_table(out / shard["path"]).to_pylist())
     return rows
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> tuple[Path, dict]:
+    """The bundled sample as `pdcorpus build` writes it (the CLI, in a subprocess), and its manifest.json.
+
+    Tests of the card, the summary and publishing check these files, not files they regenerate. ``-P``: the
+    subprocess imports pdcorpus from PYTHONPATH or the installed package, not from the working directory.
+    """
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("sample") / "out"
+    run = subprocess.run([sys.executable, "-P", "-m", "pdcorpus.cli", "build", "configs/sample.yaml", "--output", str(out),
+                          "--workers", "1", "-q"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return out, json.loads((out / "manifest.json").read_text(encoding="utf-8"))

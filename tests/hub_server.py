@@ -2,9 +2,22 @@
 
 It speaks the endpoints a dataset upload uses, in the formats the real Hub answers with: repository
 creation, branches, ``preupload`` (regular or LFS per file), the Git LFS batch API with basic
-transfers, the LFS object upload, and the NDJSON ``commit``. Repositories are kept in memory as
-{revision: {path: bytes}} with their commits, so a test can compare them with what was built.
-Xet is not offered: clients must run with ``HF_HUB_DISABLE_XET=1`` (files then go through LFS).
+transfers, the LFS object upload, the README metadata check (``validate-yaml``) and the NDJSON
+``commit``. Repositories are kept in memory as {revision: {path: bytes}} with their commits, so a test
+can compare them with what was built.
+
+Xet is not offered. huggingface_hub (2.x) sends every LFS-mode file through Xet whenever ``hf_xet`` is
+installed and ``HF_HUB_DISABLE_XET`` is not set: it asks ``GET /api/datasets/<repo>/xet-write-token/<rev>``
+for a CAS server and token (``X-Xet-*`` headers) and never consults the LFS batch endpoint, so there is no
+fallback negotiated through the batch answer's transfer types. The stand-in answers that request with
+404, as a Hub without Xet would; clients that should upload here run with ``HF_HUB_DISABLE_XET=1``.
+
+Fault switch: ``fail_lfs_uploads`` (a count) makes the next LFS object uploads fail with
+``fail_lfs_status`` (default 403, what object storage answers for an expired pre-signed URL, which the
+client does not retry), so that a test can interrupt a publish and resume it.
+
+Card metadata is checked against the Hub's own published licence list (tests/data/hub_licenses.yaml,
+copied from hub-docs with its source), not against pdcorpus's list.
 """
 
 from __future__ import annotations
@@ -17,10 +30,13 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from pathlib import Path
+
 import yaml
 
-# The Hub's licence identifiers (hub-docs, repositories-licenses.md), as the card module keeps them.
-from pdcorpus.publish.card import HUB_LICENSES
+# The Hub's licence identifiers as the Hub documents them (hub-docs, repositories-licenses.md).
+HUB_LICENSE_LIST = yaml.safe_load((Path(__file__).parent / "data" / "hub_licenses.yaml").read_text(encoding="utf-8"))
+HUB_LICENSES = frozenset(entry["id"] for entry in HUB_LICENSE_LIST["licenses"])
 
 REGULAR_MAX = 64 * 1024  # larger files, and any Parquet, go through LFS (the Hub uses 10 MB and binary sniffing)
 
@@ -43,6 +59,9 @@ class FakeHub:
         self.repos: dict[str, Repo] = {}
         self.lfs: dict[str, bytes] = {}
         self.requests: list[tuple[str, str, dict]] = []  # method, path, headers (for tests to inspect)
+        self.fail_lfs_uploads = 0  # fault switch: how many of the next LFS object uploads fail
+        self.fail_lfs_status = 403
+        self.failed_lfs_uploads: list[str] = []  # the oids whose upload was failed on purpose
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -85,6 +104,8 @@ class FakeHub:
 
             def do_GET(self) -> None:
                 hub.requests.append(("GET", self.path, dict(self.headers)))
+                if re.match(r"^/api/datasets/[^/]+/[^/]+/xet-(write|read)-token/", self.path):
+                    return self._send(404, {"error": "Xet storage is not enabled on this server"})
                 m = re.match(r"^/api/datasets/([^/]+/[^/]+)/revision/([^/?]+)", self.path)
                 if m and m.group(1) in hub.repos:
                     repo = hub.repos[m.group(1)]
@@ -103,6 +124,14 @@ class FakeHub:
                     return self._send(404, {"error": "not found"})
                 if hashlib.sha256(body).hexdigest() != m.group(1):
                     return self._send(400, {"error": "sha256 mismatch"})
+                with hub.lock:
+                    fail = hub.fail_lfs_uploads > 0
+                    if fail:
+                        hub.fail_lfs_uploads -= 1
+                        hub.failed_lfs_uploads.append(m.group(1))
+                if fail:
+                    return self._send(hub.fail_lfs_status, {"error": "Request has expired (fault injected by the "
+                                                                     "test's Hub stand-in)"})
                 with hub.lock:
                     hub.lfs[m.group(1)] = body
                 self._send(200, {})

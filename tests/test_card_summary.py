@@ -1,6 +1,7 @@
 """The dataset card and the public summary of training content: what they say is what the build recorded.
 
-The bundled sample is built once; its card must parse with huggingface_hub, validate offline, point
+The bundled sample is built once with `pdcorpus build` (the `sample_build` fixture of conftest.py) and the
+files it wrote are checked, never regenerated here: its card must parse with huggingface_hub, validate offline, point
 its configs at the shards, and load per source with ``datasets`` (offline) to the manifest's counts;
 its summary must have every section of the AI Office's template, with the manifest's numbers. Small
 hand-made manifests check the licence tag, languages and modalities in the cases the sample lacks.
@@ -21,7 +22,6 @@ import pyarrow.parquet as pq
 import pytest
 from huggingface_hub import DatasetCard, DatasetCardData
 
-import pdcorpus
 from pdcorpus.publish import (TEMPLATE_SECTIONS, card_metadata, dataset_card, training_data_summary,
                               validate_card_metadata)
 from pdcorpus.publish.card import CardError, size_category
@@ -51,17 +51,15 @@ TEMPLATE_HEADINGS = [
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("card") / "out"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(ROOT)
-        manifest = pdcorpus.build("configs/sample.yaml", output=str(out), workers=1, progress=False)
-    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    (out / "README.md").write_text(dataset_card(manifest, output_files=files), encoding="utf-8")
-    text, data = training_data_summary(manifest)
-    (out / "training-data-summary.md").write_text(text, encoding="utf-8")
-    (out / "training-data-summary.json").write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
-    return out, manifest
+def built(sample_build) -> tuple[Path, dict]:
+    """The sample's output folder as `pdcorpus build` wrote it, and its manifest.json: nothing regenerated."""
+    return sample_build
+
+
+def written_summary(out: Path) -> tuple[str, dict]:
+    """The summary the build wrote: training-data-summary.md and .json."""
+    return ((out / "training-data-summary.md").read_text(encoding="utf-8"),
+            json.loads((out / "training-data-summary.json").read_text(encoding="utf-8")))
 
 
 def output_column(out: Path, column: str) -> Counter:
@@ -200,15 +198,14 @@ def test_the_summary_has_every_section_of_the_template_in_order(built):
 
 def test_the_summary_json_has_the_same_sections_and_round_trips(built):
     out, manifest = built
-    text, data = training_data_summary(json.loads((out / "manifest.json").read_text()))
-    # the same from the manifest build() returns (its config holds dates as YAML read them) as from the file
+    text, data = written_summary(out)
+    # What the build wrote is what the manifest it wrote gives: the files say only what the manifest records.
     assert (text, data) == training_data_summary(manifest)
-    assert json.loads((out / "training-data-summary.json").read_text(encoding="utf-8")) == data
+    assert (out / "README.md").read_text(encoding="utf-8") == dataset_card(manifest)
     assert json.loads(json.dumps(data)) == data
-    assert (out / "README.md").read_text(encoding="utf-8") == dataset_card(
-        json.loads((out / "manifest.json").read_text()),
-        output_files=sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
-                            and p.name not in ("README.md", "training-data-summary.md", "training-data-summary.json")))
+    assert data["prepared_from"]["config_sha256"] == manifest["config_sha256"]
+    assert data["prepared_from"]["built_at"] == manifest["created_at"]
+    assert f"corpus file sha256 `{manifest['config_sha256']}`" in text
 
     def sections(node):
         if isinstance(node, dict):
@@ -224,8 +221,8 @@ def test_the_summary_json_has_the_same_sections_and_round_trips(built):
 
 
 def test_what_only_the_provider_knows_is_left_to_the_provider(built):
-    _, manifest = built
-    text, data = training_data_summary(manifest)
+    out, _ = built
+    text, data = written_summary(out)
     general = data["general_information"]
     assert general["provider_identification"]["left_to_provider"] is True
     assert general["model_identification"]["left_to_provider"] is True
@@ -242,7 +239,7 @@ def test_what_only_the_provider_knows_is_left_to_the_provider(built):
 
 def test_the_summary_numbers_are_the_manifests(built):
     out, manifest = built
-    text, data = training_data_summary(manifest)
+    text, data = written_summary(out)
     size = data["general_information"]["modalities_size_and_characteristics"]
     text_size = size["modalities"][0]["training_data_size"]
     kinds = modalities(manifest)
@@ -288,6 +285,12 @@ def test_the_summary_numbers_are_the_manifests(built):
     assert other["near_duplicates_removed"] == sum(n for k, n in manifest["dropped"].items()
                                                    if k.endswith(":near-duplicate"))
     assert other["near_dedup"] == manifest["near_dedup"]
+    # the sample runs both near-duplicate methods: each is named with what it removed
+    minhash = manifest["dropped"]["dedup:minhash:near-duplicate"]
+    phash = manifest["dropped"]["dedup:phash:near-duplicate"]
+    assert other["near_duplicates_removed_by_method"] == {"minhash": minhash, "phash": phash}
+    assert (f"- Near-duplicate removal: MinHash LSH over word n-grams (text): {minhash:,} removed; "
+            f"perceptual hash, pHash (images): {phash:,} removed.") in text
     assert [(r["stage"], r["records_in"], r["records_out"], r["dropped"]) for r in other["stages"]] == \
            [(s["stage"], s["records_in"], s["records_out"], s["dropped"]) for s in manifest["stages"]]
     assert other["records_set_aside"] == manifest["rejects"]["count"]

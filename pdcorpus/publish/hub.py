@@ -5,11 +5,18 @@ the Hub already has, so an interrupted publish resumes where it stopped), then o
 with every file, so a reader of the repository sees the whole release or the one before it, never half.
 The token comes from the environment (``HF_TOKEN``) or the Hugging Face login, and is never printed
 nor written. ``HF_ENDPOINT`` points the client elsewhere (a mirror, a test server).
+
+Transfer: huggingface_hub (2.x, which requires hf_xet) uploads LFS-mode files given as local paths
+through Xet unless ``HF_HUB_DISABLE_XET`` is set; it does not fall back to Git LFS when the server has no
+Xet. Files of an output on object storage are handed over as file objects, which it sends through Git
+LFS. pdcorpus leaves ``HF_HUB_DISABLE_XET`` to the user, and its errors say which path failed.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +58,57 @@ def planned_files(output: str, storage_options: dict | None = None) -> tuple[fss
     return fs, files
 
 
+class _BufferedReader(io.BufferedIOBase):
+    """A remote file (fsspec) as the ``io.BufferedIOBase`` huggingface_hub accepts for upload: fsspec's files
+    derive from ``io.IOBase`` only, and the client refuses them. It reads, seeks and tells; huggingface_hub
+    sends such file objects through Git LFS even where hf_xet is installed (Xet takes paths and bytes)."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._raw.read(-1 if size is None or size < 0 else size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _redacted(exc: BaseException) -> str:
+    """An error's message with anything shaped like a Hugging Face token masked (tokens start with hf_)."""
+    return re.sub(r"\bhf_[A-Za-z0-9_]{4,}", "hf_***", str(exc))
+
+
+def _xet_hint(exc: BaseException) -> str:
+    """huggingface_hub uploads through Xet whenever hf_xet is installed; a server or network without Xet
+    fails there, and the way out is the LFS path."""
+    if "xet" not in str(exc).lower():
+        return ""
+    return ("; the upload went through Xet (huggingface_hub uses it whenever hf_xet is installed): if this Hub or "
+            "network does not support Xet, set HF_HUB_DISABLE_XET=1 to upload through Git LFS")
+
+
 def commit_message(manifest: dict[str, Any]) -> tuple[str, str]:
     summary = f"pdcorpus {manifest.get('pdcorpus_version')}: {manifest.get('name')} ({manifest.get('records_out', 0):,} records)"
     description = (f"Built {manifest.get('created_at')} from config sha256 {manifest.get('config_sha256')}; "
@@ -90,7 +148,7 @@ def publish(output: str, repo: str, *, private: bool = False, revision: str | No
                 if local:  # a path lets huggingface_hub choose its fastest transfer (Xet where installed)
                     operations.append(CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=f.local))
                     continue
-                handle = fs.open(f.local, "rb")
+                handle = _BufferedReader(fs.open(f.local, "rb"))
                 handles.append(handle)
                 operations.append(CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=handle))
             # Large files first: content the Hub already has is skipped, so a publish that was
@@ -103,8 +161,20 @@ def publish(output: str, repo: str, *, private: bool = False, revision: str | No
                 handle.close()
     except HfHubHTTPError as exc:
         # the library's message names the URL and status; it never contains the token
-        raise PublishError(f"the Hub refused the upload to {repo}: {exc}") from exc
+        raise PublishError(f"the Hub refused the upload to {repo}: {_redacted(exc)}{_xet_hint(exc)}") from exc
     except ValueError as exc:  # huggingface_hub checks the card's metadata with the Hub before committing
-        raise PublishError(f"the Hub did not accept the upload to {repo}: {exc}") from exc
+        raise PublishError(f"the Hub did not accept the upload to {repo}: {_redacted(exc)}") from exc
+    except RuntimeError as exc:
+        # huggingface_hub wraps a failed LFS upload ("Error while uploading 'data/...' to the Hub.") around
+        # the HTTP error; anything else is not an upload failure and goes up as it is
+        cause = exc.__cause__
+        if not isinstance(cause, (HfHubHTTPError, OSError)):
+            raise
+        raise PublishError(f"the Hub refused the upload to {repo}: {_redacted(exc)} {_redacted(cause)}"
+                           f"{_xet_hint(cause)}; nothing was committed, run the same command again to resume "
+                           "(files the Hub already has are not sent again)") from exc
+    except OSError as exc:  # hf_xet reports its failures as ConnectionError; a lost network is an OSError too
+        raise PublishError(f"the upload to {repo} failed: {_redacted(exc)}{_xet_hint(exc)}; no commit was confirmed, "
+                           "run the same command again to resume") from exc
     plan["commit"].update({"oid": info.oid, "url": info.commit_url})
     return plan

@@ -54,6 +54,9 @@ TEXT_RANGES = [(10**9, "Less than 1 billion tokens"), (10**13, "1 billion to 10 
 IMAGE_RANGES = [(10**6, "Less than 1 million images"), (10**9, "1 million to 1 billion images"),
                 (None, "More than 1 billion images")]
 CHARS_PER_TOKEN = 4
+# The near-duplicate methods of the dedup stage, as the summary names them (section 3.3).
+NEAR_DEDUP_METHODS = {"minhash": "MinHash LSH over word n-grams (text)",
+                      "phash": "perceptual hash, pHash (images)"}
 PROVIDER = "To be completed by the provider."
 
 
@@ -340,7 +343,11 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
            f"copyright measure, not a measure against illegal content. Other measures: {PROVIDER.lower()}", ""]
 
     exact = f.dropped("dedup:exact", "duplicate")
-    near = f.dropped("dedup:minhash", "near-duplicate") + f.dropped("dedup:phash", "near-duplicate")
+    # Each near-duplicate method that ran, with what it removed: MinHash compares texts, pHash images, and a
+    # reader of the summary must be able to tell which content was thinned out by which method.
+    near_methods = {method: f.dropped(f"dedup:{method}", "near-duplicate")
+                    for method in NEAR_DEDUP_METHODS if f.stages(f"dedup:{method}")}
+    near = sum(near_methods.values())
     previous = sum(f.dropped(stage, "in-previous-release") for stage in ("dedup:exact", "dedup:minhash", "dedup:phash"))
     language = [{"scope": scope, **{k: v for k, v in p.items() if k in ("backend", "keep", "min_score")}}
                 for scope, p in f.configured("language")]
@@ -351,8 +358,9 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
            "Other relevant information about data processing, every stage with its counts:", "",
            f"- Exact deduplication: {_n(exact)} duplicates removed." if f.stages("dedup:exact")
            else "- No exact deduplication.",
-           f"- Near-duplicate removal (MinHash): {_n(near)} removed." if f.stages("dedup:minhash")
-           else "- No near-duplicate removal."]
+           ("- Near-duplicate removal: " + "; ".join(f"{NEAR_DEDUP_METHODS[method]}: {_n(n)} removed"
+                                                     for method, n in near_methods.items()) + ".")
+           if near_methods else "- No near-duplicate removal."]
     if m.get("previous_release"):
         md.append(f"- {_n(previous)} records already published in an earlier release were not published again.")
     md.append("- Language identification: " + ("; ".join(
@@ -378,6 +386,7 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
                     illegal_content=_section("3.2", measures_by_pdcorpus=[], left_to_provider=True,
                                              provider_measures=_left()),
                     other_information=_section("3.3", exact_duplicates_removed=exact, near_duplicates_removed=near,
+                                               near_duplicates_removed_by_method=near_methods,
                                                previously_published_removed=previous,
                                                near_dedup=dict(m.get("near_dedup") or {}),
                                                language_identification=language, quality_filters=quality,
