@@ -15,6 +15,7 @@ from typing import Any
 
 import fsspec
 
+from pdcorpus.errors import connection_error, reason
 from pdcorpus.io.parquet import file_sha256
 
 # What a release publishes. Rejects and the review queue are audit outputs for the builder: not published.
@@ -58,6 +59,15 @@ def commit_message(manifest: dict[str, Any]) -> tuple[str, str]:
     return summary, description
 
 
+def require_token(repo: str) -> None:
+    """A token is there (HF_TOKEN or the stored login); else the Hub would answer "401 Invalid credentials"."""
+    from huggingface_hub import get_token
+
+    if not get_token():
+        raise PublishError("no token found: set HF_TOKEN or run `huggingface-cli login` "
+                           f"(a token with write access to {repo})")
+
+
 def publish(output: str, repo: str, *, private: bool = False, revision: str | None = None, dry_run: bool = False,
             token: str | None = None, storage_options: dict | None = None) -> dict[str, Any]:
     """Uploads a build; returns what was (or, with ``dry_run``, would be) committed."""
@@ -74,9 +84,11 @@ def publish(output: str, repo: str, *, private: bool = False, revision: str | No
     if dry_run:
         return plan
 
-    from huggingface_hub import CommitOperationAdd, HfApi
+    from huggingface_hub import CommitOperationAdd, HfApi, constants
     from huggingface_hub.errors import HfHubHTTPError
 
+    if token is None:
+        require_token(repo)
     api = HfApi(token=token)  # None: HF_TOKEN or the stored login
     try:
         api.create_repo(repo, repo_type="dataset", private=private, exist_ok=True)
@@ -106,5 +118,11 @@ def publish(output: str, repo: str, *, private: bool = False, revision: str | No
         raise PublishError(f"the Hub refused the upload to {repo}: {exc}") from exc
     except ValueError as exc:  # huggingface_hub checks the card's metadata with the Hub before committing
         raise PublishError(f"the Hub did not accept the upload to {repo}: {exc}") from exc
+    except Exception as exc:
+        if connection_error(exc) is None:
+            raise
+        raise PublishError(f"cannot reach the Hub at {constants.ENDPOINT} to publish {output} "
+                           f"({reason(connection_error(exc))}); check HF_ENDPOINT and the network, then run the "
+                           f"same command again (files the Hub already has are not sent again)") from exc
     plan["commit"].update({"oid": info.oid, "url": info.commit_url})
     return plan
