@@ -208,7 +208,7 @@ def main() -> None:
                     help="a larger corpus for the memory measurement (generate_corpus.py --docs 1000000)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
-    docs_dir, truth_dir = Path(args.docs_dir), Path(args.truth)
+    docs_dir, truth_dir = Path(args.docs_dir).resolve(), Path(args.truth)  # the config lives elsewhere: paths in it are absolute
     files = sorted(docs_dir.glob("*.jsonl.gz"))
     if not files:
         raise SystemExit(f"no corpus in {docs_dir}: run benchmarks/generate_corpus.py first")
@@ -277,7 +277,7 @@ def main() -> None:
         sig_rate = signature_speed(sample, args.runs)
 
         # Memory: a worker's peak for the corpus and for one ten times larger.
-        big = Path(args.big_dir)
+        big = Path(args.big_dir).resolve()
         if not list(big.glob("*.jsonl.gz")):
             raise SystemExit(f"no larger corpus in {big}: run generate_corpus.py --docs 1000000 --files 40 "
                              f"--seed 1 --out {big}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import platform
+import sys
 from collections import Counter
 import time
 import uuid
@@ -21,6 +22,7 @@ from typing import Any
 import fsspec
 
 from pdcorpus import __version__
+from pdcorpus.checks import CheckFailed, check_writable_folder, empty_source_failure, rights_path_warnings
 from pdcorpus.config import LoadedConfig, load_config
 from pdcorpus.plan import Phase, Plan, make_plan
 from pdcorpus.runners.local import LocalRunner
@@ -94,6 +96,7 @@ class Build:
         self.out_fs, self.out = cfg.output_fs()
         self.work_fs, self.work = cfg.work_fs()
         self.timings: dict[str, float] = {}
+        self.warnings: list[str] = []  # printed as they are found, and kept in the manifest
 
     # -- the work folder -----------------------------------------------------
 
@@ -174,8 +177,20 @@ class Build:
 
     def run(self) -> dict:
         started = time.time()
+        try:
+            check_writable_folder(self.out_fs, self.out, "output")
+            check_writable_folder(self.work_fs, self.work, "work folder")
+        except CheckFailed as exc:
+            raise BuildError(str(exc)) from None
+        if self.loaded.config.publish is not None:  # found out now, not after the whole build
+            from pdcorpus.publish.hub import require_token
+
+            require_token(self.loaded.config.publish.repo)
         plan = make_plan(self.loaded)
         resumed = self._prepare(plan)
+        for warning in rights_path_warnings(plan):
+            self.warnings.append(warning)
+            print(f"pdcorpus: warning: {warning}", file=sys.stderr)
         done: list[list[dict]] = []
         results: dict[str, list[dict]] = {}
         self.runner.start(plan)
@@ -190,6 +205,10 @@ class Build:
                 for result in self.runner.run(phase, todo, strict=self.strict):
                     finished[result["task"]] = result
                 results[phase.name] = [finished[t.index] for t in tasks]
+                if phase.kind == "read":  # a source that yielded nothing fails here, before a card for nothing
+                    failure = empty_source_failure(plan, results[phase.name])
+                    if failure:
+                        raise BuildError(failure)
                 done.append(results[phase.name])
                 self.timings[phase.name] = round(time.perf_counter() - t0, 3)
         finally:
@@ -304,6 +323,7 @@ class Build:
             "stages": stages,
             "shards": shard_list,
             "timings": {"total_seconds": round(seconds, 3), "phases": phase_seconds},
+            "warnings": list(self.warnings),
         }
 
 

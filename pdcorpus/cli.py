@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import traceback
 from collections import Counter
 from typing import Sequence
 
 from pdcorpus import __version__
 from pdcorpus.build import BuildError, build
 from pdcorpus.config import ConfigError, load_config
+from pdcorpus.errors import describe
+from pdcorpus.locations import is_url, resolve
 from pdcorpus.io.readers import InputError
 from pdcorpus.publish.hub import PublishError
 from pdcorpus.runners.local import TaskFailed
@@ -46,7 +50,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     manifest = build(args.config, output=args.output, workers=args.workers, fresh=args.fresh,
                      strict=args.strict, keep_work=args.keep_work, progress=not args.quiet)
     print(summary(manifest))
-    out = manifest["config"].get("output") if args.output is None else args.output
+    out = args.output
+    if out is None:  # the file's output (as written), relative to the file's folder: shown from here
+        out = str(manifest["config"].get("output"))
+        if "${" not in out:
+            out = resolve(out, os.path.dirname(os.path.abspath(args.config)))
+        if "${" not in out and not is_url(out) and not os.path.relpath(out).startswith(".."):
+            out = os.path.relpath(out)
     print(f"output: {out}  (data/, manifest.json, README.md dataset card, training-data-summary.md/.json)")
     return 0
 
@@ -181,6 +191,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pdcorpus", description=__doc__)
     p.add_argument("--version", action="version", version=f"pdcorpus {__version__}")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error (after the message)")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build the corpus described by a corpus file")
@@ -228,25 +239,41 @@ def parser() -> argparse.ArgumentParser:
     vf = sub.add_parser("verify", help="check a build's shards, counts and card against its manifest")
     vf.add_argument("output")
     vf.set_defaults(func=cmd_verify)
+    # --debug is accepted after the command too (pdcorpus build c.yaml --debug)
+    for command in (b, v, i, c, pb, vf):
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
+
+
+def _message(exc: Exception) -> str:
+    """What the command prints for an error: pdcorpus's own say what to do; others get one sentence."""
+    if isinstance(exc, TaskFailed):
+        inner = exc.error
+        said = str(inner) if isinstance(inner, (BuildError, InputError, PublishError)) else describe(inner)
+        return f"{exc.phase.name}: {exc.label}: {said}"
+    if isinstance(exc, (BuildError, InputError, PublishError)):
+        return str(exc)
+    return describe(exc)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except ConfigError as exc:
-        print("invalid corpus file:\n" + "\n".join(f"  {p}" for p in exc.problems), file=sys.stderr)
-        return 2
-    except (BuildError, InputError, TaskFailed, PublishError) as exc:
-        print(f"pdcorpus: {exc}", file=sys.stderr)
-        return 1
     except BrokenPipeError:  # output piped into head and the like
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
         print("pdcorpus: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - every error ends in a sentence; --debug shows where it came from
+        if args.debug:
+            traceback.print_exc(file=sys.stderr)
+        if isinstance(exc, ConfigError):
+            print("invalid corpus file:\n" + "\n".join(f"  {p}" for p in exc.problems), file=sys.stderr)
+            return 2
+        print(f"pdcorpus: {_message(exc)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

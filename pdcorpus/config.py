@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pdcorpus.io.parquet import parse_size
 import pdcorpus.io  # noqa: F401  (registers the image reader)
 from pdcorpus.io.readers import DEFAULT_MAX_CHARS, FORMATS, MAPPABLE
+from pdcorpus.locations import resolve_config_paths
 from pdcorpus.stages import REGISTRY, Stage
 
 Loc = tuple[Union[str, int], ...]
@@ -73,6 +74,7 @@ class SourceConfig(_Strict):
     metadata: Literal["*"] | list[str] | None = "*"
     priority: int | None = None
     stages: list[dict[str, Any]] = Field(default_factory=list)
+    allow_empty: bool = False  # a source that yields no record at all is an error unless this says so
 
     @field_validator("stages", mode="before")
     @classmethod
@@ -382,6 +384,7 @@ def load_config(path: str | os.PathLike, env: typing.Mapping[str, str] | None = 
     used: dict[str, str] = {}
     data = _interpolate(raw, (), os.environ if env is None else env, env_problems, used)
     problems = [f"{file}:{_line_of(lines, loc)}: {format_loc(loc)}: {msg}" for loc, msg in env_problems]
+    resolve_config_paths(data, file)  # relative to the corpus file's folder; not --output (the cwd's)
     if output is not None:
         data["output"] = output
     try:

@@ -42,11 +42,11 @@ def test_the_documented_shape_is_valid(tmp_path):
     loaded = load_config(path, env={})
     cfg = loaded.config
     assert [s.name for s in cfg.sources] == ["books", "papers"]
-    assert cfg.sources[1].read.paths == ["samples/papers/*.csv"]
+    assert cfg.sources[1].read.paths == [str(tmp_path / "samples/papers/*.csv")]  # relative to the file's folder
     assert cfg.shards.max_bytes == 256_000_000
     assert cfg.sources[0].fields["text"] == "body"
     assert [type(s).__name__ for s in loaded.stages()] == ["ExactDedup"]
-    assert cfg.work_dir == "out/sample/.work"
+    assert cfg.work_dir == f"{tmp_path}/out/sample/.work"
 
 
 def test_a_missing_field_names_its_path_and_line(tmp_path):

@@ -22,6 +22,7 @@ from typing import Any
 
 import fsspec
 
+from pdcorpus.errors import connection_error, reason
 from pdcorpus.io.parquet import file_sha256
 
 # What a release publishes. Rejects and the review queue are audit outputs for the builder: not published.
@@ -109,11 +110,32 @@ def _xet_hint(exc: BaseException) -> str:
             "network does not support Xet, set HF_HUB_DISABLE_XET=1 to upload through Git LFS")
 
 
+def _is_xet(exc: BaseException) -> bool:
+    return "xet" in str(exc).lower()
+
+
+def _unreachable(output: str, exc: BaseException) -> "PublishError":
+    from huggingface_hub import constants
+
+    return PublishError(f"cannot reach the Hub at {constants.ENDPOINT} to publish {output} "
+                        f"({reason(connection_error(exc) or exc)}); check HF_ENDPOINT and the network, then run the "
+                        f"same command again (files the Hub already has are not sent again)")
+
+
 def commit_message(manifest: dict[str, Any]) -> tuple[str, str]:
     summary = f"pdcorpus {manifest.get('pdcorpus_version')}: {manifest.get('name')} ({manifest.get('records_out', 0):,} records)"
     description = (f"Built {manifest.get('created_at')} from config sha256 {manifest.get('config_sha256')}; "
                    f"{len(manifest.get('shards', []))} shards. See manifest.json for inputs, counts and checksums.")
     return summary, description
+
+
+def require_token(repo: str) -> None:
+    """A token is there (HF_TOKEN or the stored login); else the Hub would answer "401 Invalid credentials"."""
+    from huggingface_hub import get_token
+
+    if not get_token():
+        raise PublishError("no token found: set HF_TOKEN or run `huggingface-cli login` "
+                           f"(a token with write access to {repo})")
 
 
 def publish(output: str, repo: str, *, private: bool = False, revision: str | None = None, dry_run: bool = False,
@@ -132,9 +154,11 @@ def publish(output: str, repo: str, *, private: bool = False, revision: str | No
     if dry_run:
         return plan
 
-    from huggingface_hub import CommitOperationAdd, HfApi
+    from huggingface_hub import CommitOperationAdd, HfApi, constants
     from huggingface_hub.errors import HfHubHTTPError
 
+    if token is None:
+        require_token(repo)
     api = HfApi(token=token)  # None: HF_TOKEN or the stored login
     try:
         api.create_repo(repo, repo_type="dataset", private=private, exist_ok=True)
@@ -169,12 +193,20 @@ def publish(output: str, repo: str, *, private: bool = False, revision: str | No
         # the HTTP error; anything else is not an upload failure and goes up as it is
         cause = exc.__cause__
         if not isinstance(cause, (HfHubHTTPError, OSError)):
+            if connection_error(exc) is not None:
+                raise _unreachable(output, exc) from exc
             raise
         raise PublishError(f"the Hub refused the upload to {repo}: {_redacted(exc)} {_redacted(cause)}"
                            f"{_xet_hint(cause)}; nothing was committed, run the same command again to resume "
                            "(files the Hub already has are not sent again)") from exc
     except OSError as exc:  # hf_xet reports its failures as ConnectionError; a lost network is an OSError too
+        if connection_error(exc) is not None and not _is_xet(exc):
+            raise _unreachable(output, exc) from exc
         raise PublishError(f"the upload to {repo} failed: {_redacted(exc)}{_xet_hint(exc)}; no commit was confirmed, "
                            "run the same command again to resume") from exc
+    except Exception as exc:
+        if connection_error(exc) is None:
+            raise
+        raise _unreachable(output, exc) from exc
     plan["commit"].update({"oid": info.oid, "url": info.commit_url})
     return plan

@@ -1,8 +1,9 @@
 """The local runner: a phase's tasks on worker processes of this machine.
 
 It knows nothing of pipelines: it runs ``tasks.execute`` for each task it is
-given, shows a progress bar per phase (records and records/s), and stops the
-phase at the first failing task.
+given, shows a progress bar per phase (records and records/s) when stderr is a
+terminal, or else writes one line per phase when it ends (a log file gets no
+carriage-return updates), and stops the phase at the first failing task.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import queue as queue_mod
 import signal
 import sys
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
@@ -54,6 +56,38 @@ def _run_in_worker(phase: Phase, task: Any, strict: bool) -> dict:
     return execute(_worker["plan"], phase, task, progress=q.put, strict=strict)
 
 
+class PhaseLine:
+    """Progress for a log: counts quietly, then one line when the phase ends (the part of tqdm's interface used here)."""
+
+    def __init__(self, phase: Phase, tasks: int, file: Any) -> None:
+        self.phase, self.tasks, self.file = phase, tasks, file
+        self.n = 0
+        self.failed = False
+        self.started = time.perf_counter()
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+    def set_postfix_str(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        seconds = time.perf_counter() - self.started
+        if self.failed:
+            print(f"phase {self.phase.name}: stopped after {seconds:.1f} s", file=self.file, flush=True)
+            return
+        rate = f" ({self.n / seconds:,.0f} rec/s)" if seconds > 0 else ""
+        print(f"phase {self.phase.name}: {self.tasks:,} task{'s' if self.tasks != 1 else ''}, {self.n:,} records "
+              f"in {seconds:.1f} s{rate}", file=self.file, flush=True)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed
+        return False
+
+
 class LocalRunner:
     """Runs tasks in ``workers`` processes (1: in this process)."""
 
@@ -86,8 +120,12 @@ class LocalRunner:
 
     def run(self, phase: Phase, tasks: list[Any], strict: bool = False) -> list[dict]:
         """Runs the tasks; results in task order."""
-        bar = tqdm(desc=f"{phase.name:<16}", unit=" rec", unit_scale=True, disable=not self.progress,
-                   dynamic_ncols=True, leave=True, file=sys.stderr)
+        bar: Any
+        if self.progress and not _is_terminal(sys.stderr):
+            bar = PhaseLine(phase, len(tasks), sys.stderr)
+        else:
+            bar = tqdm(desc=f"{phase.name:<16}", unit=" rec", unit_scale=True, disable=not self.progress,
+                       dynamic_ncols=True, leave=True, file=sys.stderr)
         bar.set_postfix_str(f"tasks 0/{len(tasks)}")
         results: dict[int, dict] = {}
         try:
@@ -100,11 +138,15 @@ class LocalRunner:
                     bar.set_postfix_str(f"tasks {len(results)}/{len(tasks)}")
             else:
                 self._run_pool(phase, tasks, strict, bar, results)
+        except BaseException:
+            if isinstance(bar, PhaseLine):
+                bar.failed = True
+            raise
         finally:
             bar.close()
         return [results[t.index] for t in tasks]
 
-    def _run_pool(self, phase: Phase, tasks: list[Any], strict: bool, bar: tqdm, results: dict) -> None:
+    def _run_pool(self, phase: Phase, tasks: list[Any], strict: bool, bar: Any, results: dict) -> None:
         assert self._pool is not None
         futures: dict[Future, Any] = {self._pool.submit(_run_in_worker, phase, t, strict): t for t in tasks}
         pending = set(futures)
@@ -125,7 +167,7 @@ class LocalRunner:
                 future.cancel()
             raise
 
-    def _drain(self, bar: tqdm) -> None:
+    def _drain(self, bar: Any) -> None:
         n = 0
         while True:
             try:

@@ -10,15 +10,16 @@ evidence; records without a statement of their own take it.
 
 from __future__ import annotations
 
+import difflib
 import json
 from datetime import date
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from pdcorpus.io.readers import follow
-from pdcorpus.record import Record
+from pdcorpus.record import COLUMNS, Record
 from pdcorpus.rights.normalize import Normalized, normalize
 from pdcorpus.rights.pd_by_date import JURISDICTIONS, year_of
 from pdcorpus.rights.policy import RightsPolicy
@@ -37,6 +38,18 @@ class RightsParams(StageParams):
     published: str | None = "date"  # where the publication year is: a column, or metadata.<dotted path>
     died: str | None = None  # where the author's death year is, e.g. metadata.author.death_year
 
+    @field_validator("published", "died")
+    @classmethod
+    def _a_column_or_metadata(cls, value: str | None) -> str | None:
+        # A name that can never resolve would silently mean "no date" for every record.
+        if value is None or value in COLUMNS or (value.startswith("metadata.") and len(value) > len("metadata.")):
+            return value
+        hint = difflib.get_close_matches(value, COLUMNS, n=1, cutoff=0.6)
+        raise ValueError(f"'{value}' is neither a record column nor metadata.<path>"
+                         f"{f' (did you mean {hint[0]!r}?)' if hint else ''}; columns: {', '.join(COLUMNS)}; "
+                         f"for an input field kept in metadata write metadata.<dotted path>, "
+                         f"e.g. metadata.author.death_year")
+
 
 @lru_cache(maxsize=8192)
 def _normalize_text(statement: str | None) -> Normalized:
@@ -50,7 +63,21 @@ def _field(record: Record, path: str | None, meta_cache: dict) -> Any:
         return getattr(record, path, None)
     if "meta" not in meta_cache:
         meta_cache["meta"] = json.loads(record.metadata) if record.metadata else {}
-    return follow(meta_cache["meta"], path.split(".")[1:])
+    return metadata_value(meta_cache["meta"], path.split(".")[1:])
+
+
+def metadata_value(meta: dict, parts: list[str]) -> Any:
+    """The value at a dotted path in a record's metadata. A list-form ``metadata:`` keeps each path under its
+    dotted name (``{"creators.0": {...}}``), so the longest such key that starts the path is followed first."""
+    for cut in range(len(parts), 0, -1):
+        key = ".".join(parts[:cut])
+        if key in meta:
+            if cut == len(parts):
+                return meta[key]
+            found = follow(meta[key], parts[cut:])
+            if found is not None:
+                return found
+    return None
 
 
 class RightsStage(Stage):
