@@ -133,7 +133,8 @@ def cmd_rights_check(args: argparse.Namespace) -> int:
     bad = [j for j in jurisdictions if j not in JURISDICTIONS]
     if bad:
         raise BuildError(f"unknown jurisdiction {', '.join(bad)}; known: {', '.join(JURISDICTIONS)}")
-    policy = RightsPolicy(args.policy, jurisdictions, date.fromisoformat(args.as_of) if args.as_of else None)
+    policy = RightsPolicy(args.policy, jurisdictions, date.fromisoformat(args.as_of) if args.as_of else None,
+                          dates_without_statement=args.dates_without_statement)
     if args.file:
         with open(args.file, encoding="utf-8") as fh:
             statements = [line.rstrip("\n") for line in fh if line.strip()]
@@ -225,6 +226,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--as-of", help="date for public domain by date (default: today)")
     c.add_argument("--published", type=int, help="publication year")
     c.add_argument("--died", type=int, help="author's death year")
+    c.add_argument("--dates-without-statement", choices=["review", "allow"], default="review",
+                   help="an empty statement that the dates make public domain: review (default) or allow")
     c.add_argument("--json", action="store_true", help="one JSON object: license, decision, reason, rule")
     c.set_defaults(func=cmd_rights_check)
 

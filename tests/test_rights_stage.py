@@ -181,3 +181,97 @@ def test_rights_check_for_people_and_for_scripts(tmp_path):
     assert [json.loads(line)["decision"] for line in many.stdout.splitlines()] == ["allow", "deny", "allow"]
     bad = rights_check("CC0", "--jurisdiction", "XX")
     assert bad.returncode == 1 and "unknown jurisdiction XX" in bad.stderr
+
+
+DATED = """\
+name: dated-corpus
+output: {out}
+sources:
+  - name: prints
+    read: {{format: jsonl, paths: ["{glob}"]}}
+    fields: {{id: objectID, text: caption_text, license: rights, date: year}}
+stages:
+  - rights: {{policy: public-domain, jurisdictions: [US, EU], as_of: 2026-01-01, died: metadata.died{option}}}
+"""
+
+
+def write_dated(tmp_path: Path, option: str) -> Path:
+    rows = [("blank", "", 1850, 1890), ("null", None, 1850, 1890), ("odd", "Rights: see the edition", 1850, 1890),
+            ("young", None, 1950, 1960), ("us", "Public domain in the USA.", 1940, 1950)]
+    (tmp_path / "prints.jsonl").write_text("".join(
+        json.dumps({"objectID": i, "caption_text": f"Print {i}, an engraving.", "rights": r, "year": str(y), "died": d})
+        + "\n" for i, r, y, d in rows))
+    config = tmp_path / "corpus.yaml"
+    config.write_text(DATED.format(out=tmp_path / "out", glob=tmp_path / "prints.jsonl", option=option))
+    return config
+
+
+@pytest.mark.parametrize("option,then", [("", "review"), (", dates_without_statement: review", "review"),
+                                         (", dates_without_statement: allow", "allow")])
+def test_a_build_settles_a_missing_statement_by_dates_only_as_the_config_says(tmp_path, option, then):
+    manifest = pdcorpus.build(write_dated(tmp_path, option), workers=1, progress=False)
+    out = tmp_path / "out"
+    rows = {r["id"]: r for s in manifest["shards"] for r in pq.read_table(out / s["path"]).to_pylist()}
+    review = {r["id"]: r for f in manifest["review"]["files"] for r in pq.read_table(out / f["path"]).to_pylist()}
+    by_date = ("pd-by-date as of 2026-01-01: US publication+95: published 1850, before 1931; "
+               "EU life+70: author died 1890")
+    for name in ("blank", "null"):
+        record = (rows if then == "allow" else review)[f"prints:{name}"]
+        assert record["rights_reason"] == (f"{then}: pd-by-date-no-statement (no statement; dates_without_statement: "
+                                           f"{then}; {by_date})")
+        assert record["license"] == ("public-domain-by-date" if then == "allow" else "unknown")
+    # An unrecognized statement is never settled by dates; a US-only one is settled for the EU by the death year.
+    assert review["prints:odd"]["rights_reason"].startswith("review: unrecognized-statement (")
+    assert "an edition's or a translation's notice" in review["prints:odd"]["rights_reason"]
+    assert rows["prints:us"]["rights_reason"].endswith("US by the statement (pd-us); EU life+70: author died 1950)")
+    decisions = manifest["sources"]["prints"]["rights_decisions"]
+    assert decisions == {f"{then}:pd-by-date-no-statement": 2, "review:unrecognized-statement": 1,
+                         "deny:no-rights-statement": 1, "allow:pd-by-date": 1}
+    # The card states the rule and the option as the manifest's config has it.
+    from pdcorpus.publish import dataset_card
+    card = dataset_card(manifest)
+    assert f"  - dates without a statement: `{then}`" + (" (the default)" if not option else "") in card
+    assert "They never overrule a statement that reserves rights, nor one pdcorpus does not recognize" in card
+    if then == "allow":
+        assert "2 of them (counted in the rights stage) had no rights statement at all" in card
+
+
+def test_the_option_is_validated_before_any_work(tmp_path):
+    config = write_dated(tmp_path, ", dates_without_statement: yes")
+    with pytest.raises(ConfigError) as info:
+        load_config(config)
+    assert "corpus.yaml:8: stages[0].rights.dates_without_statement: Input should be 'review' or 'allow'" in str(info.value)
+
+
+def test_rights_check_takes_the_option_and_says_which_rule_applied():
+    default = rights_check("", "--published", "1850", "--died", "1890", "--as-of", "2026-01-01", "--json")
+    assert json.loads(default.stdout) == {
+        "license": "unknown", "decision": "review", "reason": "pd-by-date-no-statement",
+        "rule": "no statement; dates_without_statement: review; pd-by-date as of 2026-01-01: US publication+95: "
+                "published 1850, before 1931; EU life+70: author died 1890"}
+    allowed = rights_check("", "--published", "1850", "--died", "1890", "--as-of", "2026-01-01",
+                           "--dates-without-statement", "allow")
+    assert "decision:  allow" in allowed.stdout and "dates_without_statement: allow" in allowed.stdout
+    odd = rights_check("Rights: see the edition", "--published", "1850", "--died", "1890", "--json")
+    assert json.loads(odd.stdout)["decision"] == "review"
+    assert "never settled by dates" in json.loads(odd.stdout)["rule"]
+
+
+def test_the_sample_shows_the_option_and_its_committed_card_and_manifest_say_what_it_did():
+    """configs/sample.yaml sets dates_without_statement: allow. Its books with an empty or absent rights field were
+    published before 1931 by authors who died by 1955 (samples/EXPECTED.json): public domain in the US and the EU
+    as of 2026-01-01 (17 USC 304(b); Directive 2006/116/EC art. 1), so each is allowed, and counted so."""
+    import yaml
+    root = Path(__file__).resolve().parent.parent
+    rights = next(s["rights"] for s in yaml.safe_load((root / "configs/sample.yaml").read_text())["stages"]
+                  if "rights" in s)
+    assert rights["dates_without_statement"] == "allow"
+    truth = json.loads((root / "samples/EXPECTED.json").read_text())["records"]
+    bare = [r for r in truth if r["source"] == "books" and not r["rights"]]
+    assert bare and all(r["year"] < 1931 and r["author_death_year"] <= 1955 for r in bare)
+    manifest = json.loads((root / "docs/sample-output/manifest.json").read_text())
+    assert manifest["sources"]["books"]["rights_decisions"]["allow:pd-by-date-no-statement"] == len(bare)
+    card = (root / "docs/sample-output/README.md").read_text(encoding="utf-8")
+    assert "  - dates without a statement: `allow` (a record with no rights statement that the dates make" in card
+    assert f"{len(bare)} of them (counted in the rights stage) had no rights statement at all" in card
+    assert f"| books | allow | pd-by-date-no-statement | {len(bare)} |" in card

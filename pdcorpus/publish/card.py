@@ -446,9 +446,12 @@ def _licences_section(f: CorpusFacts, meta: dict) -> list[str]:
     if Kind.PD_BY_DATE in kinds:
         rights = f.configured("rights")
         where = ", ".join(sorted({j for _, p in rights for j in p.get("jurisdictions") or ["US", "EU"]})) or "US, EU"
+        bare = sum(s.rights_decisions.get("allow:pd-by-date-no-statement", 0) for s in f.sources)
         notes.append(f"`public-domain-by-date` records were decided public domain by publication and death years "
                      f"in every target jurisdiction ({where}) as of the date in the rights policy below; "
-                     "elsewhere they may not be.")
+                     "elsewhere they may not be."
+                     + (f" {_n(bare)} of them (counted in the rights stage) had no rights statement at all and were "
+                        "allowed by `dates_without_statement: allow`." if bare else ""))
     if Kind.PD_US in kinds:
         notes.append("Some records are public domain in the United States only.")
     if Kind.OPEN in kinds:
@@ -478,8 +481,21 @@ def _rights_section(f: CorpusFacts) -> list[str]:
                   f"  - allow list: {', '.join(f'`{a}`' for a in allow) if allow else 'none'}",
                   f"  - deny list: {', '.join(f'`{d}`' for d in deny) if deny else 'none'}",
                   f"  - publication year from: `{p.get('published', 'date')}`; author's death year from: "
-                  f"`{p.get('died') or 'not given'}`"]
+                  f"`{p.get('died') or 'not given'}`",
+                  f"  - dates without a statement: `{p.get('dates_without_statement') or 'review'}`"
+                  + ("" if p.get("dates_without_statement") else " (the default)") + " ("
+                  + ("a record with no rights statement that the dates make public domain in every target is allowed"
+                     if p.get("dates_without_statement") == "allow" else
+                     "a record with no rights statement that the dates make public domain in every target goes to "
+                     "review") + ")"]
     if rights:
+        lines += ["", "Dates settle only what a statement leaves open. They never overrule a statement that reserves "
+                  "rights, nor one pdcorpus does not recognize (it may be an edition's or a translation's notice: "
+                  "review), nor rightsstatements.org's Copyright Undetermined. A US-only public domain settles the "
+                  "US, and the dates the other targets; Copyright Not Evaluated, No Known Copyright and an uploader's "
+                  "claim of no copyright are allowed when the dates make the work public domain in every target. A "
+                  "record with no statement at all is settled by the dates only as `dates_without_statement` says; "
+                  "its `rights_reason` names the option (reason `pd-by-date-no-statement`)."]
         lines += ["", "Decisions by reason, per source (made in the rights stage, before later stages such as "
                   "deduplication removed records, so `allow` counts can exceed the records out):", ""]
         rows = []

@@ -29,7 +29,8 @@ class Kind(str, Enum):
     CONTRACTUAL = "contractual"        # free of copyright but bound by contract
     RESTRICTED = "restricted"          # access or reuse restricted (Europeana rr-*)
     OTHER_RESTRICTIONS = "other-legal-restrictions"
-    NOT_EVALUATED = "not-evaluated"    # CNE, UND
+    NOT_EVALUATED = "not-evaluated"    # CNE: nobody has looked
+    UNDETERMINED = "undetermined"      # UND: the holder looked and could not decide
     NO_KNOWN_RESTRICTIONS = "no-known-restrictions"
     CLAIM = "unverified-claim"         # an uploader's unsupported claim (Internet Archive)
     UNKNOWN = "unknown"                # a statement we do not recognize
@@ -55,7 +56,7 @@ _RS = {
     "NoC-OKLR": (Kind.OTHER_RESTRICTIONS, "No Copyright - Other Known Legal Restrictions"),
     "NoC-US": (Kind.PD_US, "No Copyright - United States"),
     "CNE": (Kind.NOT_EVALUATED, "Copyright Not Evaluated"),
-    "UND": (Kind.NOT_EVALUATED, "Copyright Undetermined"),
+    "UND": (Kind.UNDETERMINED, "Copyright Undetermined"),
     "NKC": (Kind.NO_KNOWN_RESTRICTIONS, "No Known Copyright"),
 }
 RIGHTSSTATEMENTS = {k.lower(): k for k in _RS}
@@ -85,6 +86,9 @@ _FIXED: dict[str, tuple[Kind, str, str | None]] = {
                  "https://opendatacommons.org/licenses/pddl/1-0/"),
     "CDLA-Permissive-2.0": (Kind.DATABASE, "Community Data License Agreement Permissive 2.0", "https://cdla.dev/permissive-2-0/"),
     "CDLA-Sharing-1.0": (Kind.DATABASE, "Community Data License Agreement Sharing 1.0", "https://cdla.dev/sharing-1-0/"),
+    # A retired CC licence: whole-work copying only for non-commercial purposes.
+    "CC-NC-Sampling+-1.0": (Kind.NON_COMMERCIAL, "Creative Commons NonCommercial Sampling Plus 1.0",
+                            "https://creativecommons.org/licenses/nc-sampling+/1.0/"),
     "unknown": (Kind.UNKNOWN, "Unknown or unrecognized statement", None),
 }
 

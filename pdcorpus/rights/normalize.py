@@ -30,6 +30,7 @@ class Normalized:
     license: str
     how: str
     missing: bool = False  # no statement at all, as opposed to one we do not recognize
+    claim: bool = False    # an unverified claim of no copyright (Internet Archive's possible-copyright-status)
 
 
 # -- URLs --------------------------------------------------------------------
@@ -81,6 +82,8 @@ def _from_cc_url(path: str) -> str | None:
     if len(parts) >= 2 and parts[0] == "licenses":
         if parts[1] == "publicdomain":
             return "CC-PDDC"
+        if parts[1] == "nc-sampling+" and parts[2:3] == ["1.0"]:
+            return "CC-NC-Sampling+-1.0"
         if len(parts) < 3 or not re.fullmatch(r"[1-4]\.\d", parts[2]):
             return None
         port = parts[3] if len(parts) > 3 and re.fullmatch(r"[a-z]{2,}", parts[3]) and parts[3] not in (
@@ -250,9 +253,14 @@ def _truthy(v: Any) -> bool | None:
     return None
 
 
-# A code names a licence but no version: the id carries none either.
+# A code names a licence but no version: the id carries none either. iNaturalist's own table
+# (app/models/shared/license_module.rb, LICENSE_INFO) also has "C" (copyright: all rights reserved),
+# "PD" (attributed as "no known copyright restrictions", Flickr's licence 7) and "GFDL" (linked to
+# gnu.org/copyleft/fdl.html, the current version, 1.3); a blank code is all rights reserved
+# (license_number_for_code: "return COPYRIGHT if code.blank?").
 _INAT = {"cc0": "CC0-1.0", "cc-by": "CC-BY", "cc-by-sa": "CC-BY-SA", "cc-by-nc": "CC-BY-NC",
-         "cc-by-nd": "CC-BY-ND", "cc-by-nc-sa": "CC-BY-NC-SA", "cc-by-nc-nd": "CC-BY-NC-ND"}
+         "cc-by-nd": "CC-BY-ND", "cc-by-nc-sa": "CC-BY-NC-SA", "cc-by-nc-nd": "CC-BY-NC-ND",
+         "c": "InC", "pd": "NKC", "gfdl": "GFDL-1.3"}
 
 
 _WIKIMEDIA_RIGHTS = ("LicenseUrl", "LicenseShortName", "License", "UsageTerms", "Copyrighted", "Restrictions")
@@ -295,11 +303,16 @@ def _smithsonian(meta: dict) -> Normalized:
 
 def _inaturalist(meta: dict) -> Normalized:
     code = meta.get("license_code", meta.get("license"))
-    if code is None:  # iNaturalist: no licence code means all rights reserved
-        return Normalized("InC", "inaturalist license_code: null (all rights reserved)")
+    if code is None or (isinstance(code, str) and not code.strip()):  # iNaturalist: blank means all rights reserved
+        return Normalized("InC", f"inaturalist license_code: {'null' if code is None else 'empty'} (all rights reserved)")
     mapped = _INAT.get(str(code).strip().lower())
     return Normalized(mapped, f"inaturalist license_code: {code}") if mapped else \
         Normalized(UNKNOWN, f"inaturalist license_code not recognized: {code}")
+
+
+# Claims of no copyright as uploaders write them: NOT_IN_COPYRIGHT, "NOT IN COPYRIGHT (Stated by the
+# Contributor)", "Public domain". Anything else in the field is not read as a claim.
+_NO_COPYRIGHT_CLAIM = re.compile(r"^\s*(not[\s_-]+in[\s_-]+copyright|public[\s_-]*domain)\b", re.IGNORECASE)
 
 
 def _internet_archive(meta: dict) -> Normalized:
@@ -309,8 +322,11 @@ def _internet_archive(meta: dict) -> Normalized:
         return Normalized(found.license, f"internet archive licenseurl: {found.how}")
     status = meta.get("possible-copyright-status")
     if isinstance(status, str) and status.strip():
-        # An uploader's unverified claim: it makes nothing public domain by itself.
-        return Normalized(UNKNOWN, f"internet archive possible-copyright-status: {status.strip()} (uploader's claim)")
+        if _NO_COPYRIGHT_CLAIM.search(status):
+            # An uploader's unverified claim: it makes nothing public domain by itself.
+            return Normalized(UNKNOWN, f"internet archive possible-copyright-status: {status.strip()} (uploader's claim)",
+                              claim=True)
+        return Normalized(UNKNOWN, f"internet archive possible-copyright-status not recognized: {status.strip()}")
     return Normalized(UNKNOWN, "internet archive item without licenseurl", missing=True)
 
 

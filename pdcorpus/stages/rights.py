@@ -6,6 +6,12 @@ its reason. The stage writes ``license`` (canonical id), keeps ``license_raw``
 verbatim, and writes ``rights_reason`` (decision, reason code, the rule that
 fired). A source may state one licence for its whole collection, with its
 evidence; records without a statement of their own take it.
+
+Dates (``published``, ``died``) settle only what a statement leaves open
+(``pdcorpus.rights.policy`` has the rule): never a statement that reserves
+rights or one pdcorpus does not recognize; a record with no statement at all
+only as ``dates_without_statement`` says (``review``, the default, or
+``allow``), and its ``rights_reason`` names the option.
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ class RightsParams(StageParams):
     deny: list[str] = Field(default_factory=list)
     published: str | None = "date"  # where the publication year is: a column, or metadata.<dotted path>
     died: str | None = None  # where the author's death year is, e.g. metadata.author.death_year
+    # A record with no statement that the dates make public domain everywhere: to review, or allowed.
+    dates_without_statement: Literal["review", "allow"] = "review"
 
     @field_validator("published", "died")
     @classmethod
@@ -88,10 +96,12 @@ class RightsStage(Stage):
 
     def __init__(self, policy: str = "public-domain", jurisdictions: list[str] | None = None,
                  as_of: date | None = None, allow: list[str] | None = None, deny: list[str] | None = None,
-                 published: str | None = "date", died: str | None = None) -> None:
+                 published: str | None = "date", died: str | None = None,
+                 dates_without_statement: str = "review") -> None:
         super().__init__()
         self.params = dict(policy=policy, jurisdictions=list(jurisdictions or ["US", "EU"]), as_of=as_of,
-                           allow=list(allow or []), deny=list(deny or []))
+                           allow=list(allow or []), deny=list(deny or []),
+                           dates_without_statement=dates_without_statement)
         self.published = published
         self.died = died
         self.source_licenses: dict[str, tuple[str, str | None, bool]] = {}
