@@ -35,7 +35,7 @@ from pdcorpus.exchange import Unit
 from pdcorpus.io.parquet import shard_name
 import fsspec
 
-from pdcorpus.io.readers import InputError, InputFile, expand_paths
+from pdcorpus.io.readers import READERS, InputError, InputFile
 from pdcorpus.stages import REGISTRY, StageContext
 
 # Small text files are read many to a task, up to these bounds.
@@ -245,7 +245,7 @@ def _estimated_bytes(files: list[InputFile]) -> int:
 def make_plan(loaded: LoadedConfig) -> Plan:
     """Finds the inputs and cuts the pipeline into phases; raises InputError for missing inputs."""
     config = loaded.config
-    inputs = {s.name: expand_paths(s.read.paths, s.read.storage_options) for s in config.sources}
+    inputs = {s.name: READERS[s.read.format].list_inputs(s.read) for s in config.sources}
     global_at = [i for i, spec in enumerate(config.stages) if REGISTRY[next(iter(spec))].is_global]
     phases = [Phase(0, "read", "p0-read")]
     after: dict[int, list[dict[str, Any]]] = {}
