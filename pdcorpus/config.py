@@ -25,6 +25,7 @@ from pdcorpus.io.parquet import parse_size
 import pdcorpus.io  # noqa: F401  (registers the image reader)
 from pdcorpus.io.readers import DEFAULT_MAX_CHARS, FORMATS, MAPPABLE
 from pdcorpus.locations import resolve_config_paths
+from pdcorpus.fetch.formats import NetworkReadOptions
 from pdcorpus.stages import REGISTRY, Stage
 
 Loc = tuple[Union[str, int], ...]
@@ -44,8 +45,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ReadConfig(_Strict):
-    format: Literal["jsonl", "parquet", "csv", "text", "images"]
+class ReadConfig(_Strict, NetworkReadOptions):  # the network formats' keys, checked per format there
+    format: Literal["jsonl", "parquet", "csv", "text", "images", "warc", "hf", "oai-pmh"]
     paths: list[str] = Field(min_length=1)
     delimiter: str = Field(",", min_length=1, max_length=1, description="csv (and images' CSV sidecars)")
     max_pixels: int | None = Field(178_956_970, ge=1, description="images: larger ones are set aside")

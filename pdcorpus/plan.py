@@ -36,7 +36,7 @@ from pdcorpus.io.parquet import shard_name
 import fsspec
 
 from pdcorpus.errors import describe
-from pdcorpus.io.readers import InputError, InputFile, expand_paths
+from pdcorpus.io.readers import READERS, InputError, InputFile
 from pdcorpus.stages import REGISTRY, StageContext
 
 # Small text files are read many to a task, up to these bounds.
@@ -243,14 +243,16 @@ def _estimated_bytes(files: list[InputFile]) -> int:
     return total
 
 
-def _expand(source: str, paths: list[str], storage_options: dict) -> list[InputFile]:
-    """A source's input files; a store that cannot be reached is said in one sentence, naming the paths."""
+def _expand(source: str, read: Any) -> list[InputFile]:
+    """A source's inputs, as its format lists them; a store that cannot be reached is said in one sentence,
+    naming the paths."""
     try:
-        return expand_paths(paths, storage_options)
+        return READERS[read.format].list_inputs(read)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure to list (network, credentials, permissions) is an input error
-        raise InputError(f"source {source}: cannot list {', '.join(paths)}: "
+        where = ", ".join(read.paths) if getattr(read, "paths", None) else getattr(read, "endpoint", None) or read.format
+        raise InputError(f"source {source}: cannot list {where}: "
                          f"{describe(exc, 'read.storage_options (client_kwargs.endpoint_url) and that the server runs')}"
                          ) from exc
 
@@ -258,7 +260,7 @@ def _expand(source: str, paths: list[str], storage_options: dict) -> list[InputF
 def make_plan(loaded: LoadedConfig) -> Plan:
     """Finds the inputs and cuts the pipeline into phases; raises InputError for missing inputs."""
     config = loaded.config
-    inputs = {s.name: _expand(s.name, s.read.paths, s.read.storage_options) for s in config.sources}
+    inputs = {s.name: _expand(s.name, s.read) for s in config.sources}
     global_at = [i for i, spec in enumerate(config.stages) if REGISTRY[next(iter(spec))].is_global]
     phases = [Phase(0, "read", "p0-read")]
     after: dict[int, list[dict[str, Any]]] = {}

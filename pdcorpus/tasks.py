@@ -330,10 +330,6 @@ class NearDupSigner:
             self._sig_fh.close()
 
 
-def _input_sha256(file: InputFile, storage_options: dict) -> str:
-    return file_sha256(*fsspec.core.url_to_fs(file.url, **storage_options))
-
-
 def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None, strict: bool) -> dict:
     ctx = TaskContext(plan, phase, task.index)
     source = next(s for s in plan.config.sources if s.name == task.source)
@@ -343,15 +339,18 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
         options["delimiter"] = source.read.delimiter
     if source.read.format == "images":
         options.update(max_pixels=source.read.max_pixels, verify=source.read.verify)
-    reader = READERS[source.read.format](source.name, fields=source.fields, metadata=source.metadata,
-                                         max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, **options)
+    reader_cls = READERS[source.read.format]
+    options.update(reader_cls.config_options(source.read))
+    reader = reader_cls(source.name, fields=source.fields, metadata=source.metadata,
+                        max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, **options)
+    reader.work = (ctx.work_fs, f"{ctx.dir}/t{task.index:05d}.state")
     stages = _bound(source.stages, plan, source.name, 0, sinks) + _bound(plan.pre_global, plan, "global", 0, sinks)
     stream = _chain(_counted(reader.read_all(task.files), progress), [s for _, s in stages])
     spilled = ctx.spill(stream)
     stats = {f"{source.name}/read": reader.stats.to_dict()}
     stats.update({key: stage.stats.to_dict() for key, stage in stages})
     inputs = [{"source": source.name, "path": f.url, "bytes": f.size,
-               "sha256": _input_sha256(f, source.read.storage_options)} for f in task.files]
+               "sha256": reader.input_sha256(f)} for f in task.files]
     return {**spilled, "stats": stats, "inputs": inputs, **sinks.close()}
 
 

@@ -28,11 +28,11 @@ try:  # ISA-L's gzip is a declared dependency, but pdcorpus still reads .gz with
 except ImportError:  # pragma: no cover
     igzip = None
 
-from pdcorpus.io.parquet import is_local
+from pdcorpus.io.parquet import file_sha256, is_local
 from pdcorpus.record import COLUMNS, QUALITY_TYPE, Record, content_hash
 from pdcorpus.stages.base import Reject, RejectSink, StageStats
 
-FORMATS = ("jsonl", "parquet", "csv", "text", "images")
+FORMATS = ("jsonl", "parquet", "csv", "text", "images", "warc", "hf", "oai-pmh")
 
 # Record columns a source may fill from its input; the rest are set by stages.
 MAPPABLE = ("id", "text", "caption", "url", "license", "date", "title", "author", "retrieved_at",
@@ -182,6 +182,26 @@ class Reader(ABC):
         self.on_reject = on_reject
         self.storage_options = storage_options or {}
         self.stats = StageStats("read")
+
+    # Where a reader may keep progress that must survive a killed build (OAI-PMH resumption): set by the
+    # read task to (work filesystem, a folder of its own), kept until the build ends.
+    work: tuple[Any, str] | None = None
+
+    # -- how a build finds this format's inputs: the files ``paths`` matches, unless a format says otherwise --
+
+    @classmethod
+    def list_inputs(cls, read: Any) -> list[InputFile]:
+        """A source's inputs (``read`` is its ReadConfig), one read task each (text files are grouped)."""
+        return expand_paths(read.paths, read.storage_options)
+
+    @classmethod
+    def config_options(cls, read: Any) -> dict[str, Any]:
+        """The reader's keyword arguments taken from the source's ``read:`` block, beyond the common ones."""
+        return {}
+
+    def input_sha256(self, file: InputFile) -> str:
+        """The checksum the manifest records for an input (of the bytes read, for inputs that are not files)."""
+        return file_sha256(*fsspec.core.url_to_fs(file.url, **self.storage_options))
 
     # -- shared by all formats -------------------------------------------------
 
