@@ -106,6 +106,7 @@ class Build:
             "config_sha256": self.loaded.sha256,
             "output": self.loaded.config.output,
             "buckets": plan.buckets,
+            "phases": [p.name for p in plan.phases],  # markers of another phase layout are not this plan's
             "inputs": [[f.url, f.size] for files in plan.inputs.values() for f in files],
             "today": plan.today,  # fixed at the start, so that a build resumed another day decides alike
         }
@@ -149,7 +150,7 @@ class Build:
     def _phase_tasks(self, plan: Plan, phase: Phase, done: list[list[dict]]) -> list[Any]:
         if phase.kind == "read":
             return plan.read_tasks()
-        if phase.kind == "global":
+        if phase.kind in ("ids", "global"):
             return plan.bucket_tasks(done[-1])
         if phase.kind == "bands":
             return plan.bucket_tasks(done[-1], file_key="bands_file", index_key="bands_index")

@@ -51,6 +51,8 @@ class ReadConfig(_Strict, NetworkReadOptions):  # the network formats' keys, che
     delimiter: str = Field(",", min_length=1, max_length=1, description="csv (and images' CSV sidecars)")
     max_pixels: int | None = Field(178_956_970, ge=1, description="images: larger ones are set aside")
     verify: bool = Field(True, description="images: decode enough to catch truncated files")
+    allow_outside_paths: bool = Field(False, description="file names from data (image sidecars, text-folder "
+                                      "listings) may lead out of their folder: absolute, '..', symlinks, URLs")
     storage_options: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("paths", mode="before")

@@ -5,6 +5,8 @@
     read      one task per input file (or group of small text files):
               read -> source stages -> global stages up to the first global one
               -> exchange file partitioned by hash bucket (or by source if none)
+    ids       one task per hash bucket of (source, id): the first record of each id
+              is kept, later ones set aside as duplicate-id (not when every source is a text folder)
     exact dedup   one task per hash bucket: reduce the bucket -> the streaming
               stages after it -> exchange partitioned for what follows
     minhash dedup, three phases:
@@ -177,8 +179,9 @@ class Plan:
         return tasks
 
     def next_reducer(self, phase: Phase) -> Phase | None:
-        """The next phase that needs records partitioned for it: exact dedup's buckets or minhash's bands."""
-        following = [p for p in self.phases if p.number > phase.number and p.kind in ("global", "bands")]
+        """The next phase that needs records partitioned for it: the ids phase's or exact dedup's buckets,
+        or minhash's bands."""
+        following = [p for p in self.phases if p.number > phase.number and p.kind in ("ids", "global", "bands")]
         return following[0] if following else None
 
     def bucket_tasks(self, previous_results: list[dict[str, Any]], file_key: str = "file",
@@ -263,6 +266,8 @@ def make_plan(loaded: LoadedConfig) -> Plan:
     inputs = {s.name: _expand(s.name, s.read) for s in config.sources}
     global_at = [i for i, spec in enumerate(config.stages) if REGISTRY[next(iter(spec))].is_global]
     phases = [Phase(0, "read", "p0-read")]
+    if any(s.read.format != "text" for s in config.sources):  # a text file's id is its path: unique already
+        phases.append(Phase(1, "ids", "p1-ids"))  # pdcorpus/unique_ids.py: one record per id and source
     after: dict[int, list[dict[str, Any]]] = {}
     for k, index in enumerate(global_at, 1):
         kind = next(iter(config.stages[index]))

@@ -28,6 +28,7 @@ from pdcorpus.plan import (ApplyTask, BucketTask, ClusterTask, Phase, Plan, Prev
 from pdcorpus.stages.dedup import PREVIOUS, PREVIOUS_PREFIX, candidate_pairs
 from pdcorpus.record import SCHEMA, Record, records_to_table, table_to_records
 from pdcorpus.stages.base import BucketReduceStage, Reject, Stage
+from pdcorpus.unique_ids import UniqueIds
 
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 1000
@@ -185,6 +186,9 @@ class TaskContext:
             return lambda record: record.source
         if nxt.kind == "bands":
             return lambda record: "all"
+        if nxt.kind == "ids":
+            n = self.plan.buckets
+            return lambda record: f"{bucket_of(record.source + chr(0) + record.id, n):05d}"
         stage = build_stage(self.plan.config.stages[nxt.stage_index])
         assert isinstance(stage, BucketReduceStage)
         buckets = self.plan.buckets
@@ -334,7 +338,8 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
     ctx = TaskContext(plan, phase, task.index)
     source = next(s for s in plan.config.sources if s.name == task.source)
     sinks = Sinks(plan, phase, task.index, strict)
-    options: dict[str, Any] = {"storage_options": source.read.storage_options}
+    options: dict[str, Any] = {"storage_options": source.read.storage_options,
+                               "allow_outside_paths": source.read.allow_outside_paths}
     if source.read.format in ("csv", "images"):
         options["delimiter"] = source.read.delimiter
     if source.read.format == "images":
@@ -397,6 +402,34 @@ def run_bucket(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | 
     stats = {key: stage.stats.to_dict()}
     stats.update({k: s.stats.to_dict() for k, s in after})
     return {**spilled, "stats": stats, **sinks.close()}
+
+
+def run_ids(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | None, strict: bool) -> dict:
+    """One bucket of (source, id): the first record of each id goes on, later ones are set aside."""
+    ctx = TaskContext(plan, phase, task.index)
+    sinks = Sinks(plan, phase, task.index, strict)
+    stage = UniqueIds(on_reject=sinks.rejects)
+    read_phase = plan.phases[0]
+    origins = {f"{ctx.work_root}/{read_phase.name}/t{t.index:05d}.parquet": t.label for t in plan.read_tasks()}
+    units = list(task.units)
+
+    def batches(columns=None):
+        i = 0
+        while i < len(units):  # runs of units in one exchange file: one open each, and one origin
+            j = i
+            while j < len(units) and units[j].file == units[i].file:
+                j += 1
+            for batch in read_units(ctx.work_fs, units[i:j], columns):
+                yield batch, origins.get(units[i].file)
+            i = j
+
+    if plan.next_reducer(phase) is None:
+        spilled = ctx.spill_batches(stage.reduce_batches(batches), progress)
+    else:
+        spilled = ctx.spill(_counted(stage.reduce(batches), progress))
+    first_global = next((i for i, spec in enumerate(plan.config.stages) if build_stage(spec).is_global),
+                        len(plan.config.stages))
+    return {**spilled, "stats": {f"global/{first_global}/{stage.name}": stage.stats.to_dict()}, **sinks.close()}
 
 
 def run_bands(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | None, strict: bool) -> dict:
@@ -544,7 +577,7 @@ def _rebatch(tables: Iterable, target_rows: int = 20_000, target_bytes: int = 16
         yield pa.concat_tables(pending)
 
 
-RUNNERS = {"read": run_read, "global": run_bucket, "bands": run_bands, "clusters": run_clusters,
+RUNNERS = {"read": run_read, "ids": run_ids, "global": run_bucket, "bands": run_bands, "clusters": run_clusters,
            "apply": run_apply, "write": run_shard}
 
 

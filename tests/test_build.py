@@ -178,7 +178,7 @@ def _markers(work: Path, phase_prefix: str) -> int:
     return sum(len(list(p.glob("*.done.json"))) for p in work.glob(f"{phase_prefix}*"))
 
 
-@pytest.mark.parametrize("phase,count", [("p0-read", 2), ("p1-dedup", 3), ("p2-write", 2)])
+@pytest.mark.parametrize("phase,count", [("p0-read", 2), ("p1-ids", 3), ("p2-dedup", 3), ("p3-write", 2)])
 def test_killed_build_resumes_to_identical_shards(tmp_path, phase, count):
     """kill -9 of the whole build (runner and workers) once `count` tasks of `phase` are done."""
     facts = write_corpus(tmp_path / "in", files=8, per_file=2500, seed=7)

@@ -2,9 +2,10 @@
 
 The input files (``read.paths``) are the sidecars. Each row names its image
 (``fields.image``; by default the first of ``file_name``, ``file``, ``path``
-the row has), relative to the sidecar's folder, or as an absolute path on the
-sidecar's file system, or as a URL of its own. The rest is mapped as for any
-source: ``caption``, ``license`` (into ``license_raw``), ``url``, ``id``, ...
+the row has), relative to the sidecar's folder (or, only where the source
+allows paths outside the folder, as an absolute path on the sidecar's file
+system, or as a URL of its own). The rest is mapped as for any source:
+``caption``, ``license`` (into ``license_raw``), ``url``, ``id``, ...
 
     read: {format: images, paths: ["samples/images/*.jsonl"]}
     fields: {caption: caption, license: license, url: url, image: file_name}
@@ -17,9 +18,12 @@ measured values win over the sidecar's own). The id is ``<source>:<id field>``,
 or ``<source>:<image name without extension>`` when the row has none.
 
 A caption is optional: an image without one is still a record. Set aside,
-with the sidecar file and line: ``missing-image-field`` (the row names no
-image), ``missing-image`` (no such file), ``unreadable-image`` (the file
-cannot be read), ``not-an-image``, ``truncated-image``, ``too-large`` (pixels
+with the sidecar file and line: ``path-outside-folder`` (the name leads out
+of the sidecar's folder: an absolute path, ``..``, a symlink pointing out, a
+URL; allowed with the source's ``allow_outside_paths: true``, see
+``pdcorpus.io.paths``), ``missing-image-field`` (the row names no image),
+``missing-image`` (no such file), ``unreadable-image`` (the file cannot be
+read), ``not-an-image``, ``truncated-image``, ``too-large`` (pixels
 over ``max_pixels``, or bytes over ``max_image_bytes``), a caption that is not
 text (``text-not-a-string``) or too long (``too-long-document``), and the
 sidecar's own faults as the JSONL and CSV readers report them
@@ -37,6 +41,7 @@ import fsspec
 import orjson
 
 from pdcorpus.images import MAX_PIXELS, ImageError, ImageInfo, probe
+from pdcorpus.io.paths import OUTSIDE, outside_folder
 from pdcorpus.io.readers import (
     CsvReader,
     InputError,
@@ -200,11 +205,19 @@ class ImageReader(Reader):
             return fsspec.core.url_to_fs(name, **(self.storage_options if same else {}))
         if name.startswith("/"):
             return fs, name
-        return fs, posixpath.join(folder, name) if folder else name
+        path = posixpath.join(folder, name) if folder else name
+        # an object store has no '..': the path is taken as the containment check reads it (pdcorpus.io.paths)
+        return fs, path if protocol in ("file", "local") else posixpath.normpath(path)
 
     def _load(self, sidecar: str, line: int, name: str, rid: str) -> bytes | None:
         try:
             fs, path = self.locate(sidecar, name)
+            if not self.allow_outside_paths:
+                sidecar_fs, folder, _ = self._place(sidecar)
+                problem = outside_folder(sidecar_fs if "://" not in name else fs, folder, name, path)
+                if problem is not None:
+                    self.reject(sidecar, line, OUTSIDE, problem, id=rid)
+                    return None
             with fs.open(path, "rb") as fh:
                 data = fh.read() if self.max_image_bytes is None else fh.read(self.max_image_bytes + 1)
         except FileNotFoundError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 from abc import ABC, abstractmethod
+from collections import deque
 import io
 import posixpath
 import re
@@ -19,6 +20,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 import fsspec
 import orjson
+from fsspec.implementations.local import LocalFileOpener
+from fsspec.spec import AbstractBufferedFile
 import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
@@ -29,6 +32,7 @@ except ImportError:  # pragma: no cover
     igzip = None
 
 from pdcorpus.io.parquet import file_sha256, is_local
+from pdcorpus.io.paths import OUTSIDE, outside_folder
 from pdcorpus.record import COLUMNS, QUALITY_TYPE, Record, content_hash
 from pdcorpus.stages.base import Reject, RejectSink, StageStats
 
@@ -38,8 +42,101 @@ FORMATS = ("jsonl", "parquet", "csv", "text", "images", "warc", "hf", "oai-pmh")
 MAPPABLE = ("id", "text", "caption", "url", "license", "date", "title", "author", "retrieved_at",
             "language", "language_score", "quality")
 DEFAULT_MAX_CHARS = 10_000_000
+# How much of one input line (JSONL), CSV row or text file a reader holds, from ``limits.max_chars``: a
+# character takes at most 4 bytes in UTF-8 and 6 as a JSON escape (``\u00e9``), a CSV field doubles its
+# quotes, and the other fields of the line get 1 MiB. Past this, a line is skipped to its end, never held.
+LINE_SLACK = 1 << 20
+READ_CHUNK = 1 << 20
 QUALITY_KEYS = tuple(f.name for f in QUALITY_TYPE)
 _SURROGATE = re.compile("[\udc80-\udcff]")  # undecodable bytes, as surrogateescape keeps them
+
+
+def max_line_bytes(max_chars: int) -> int:
+    """The longest JSONL line held: 6 bytes a character (a JSON escape) plus 1 MiB for the other fields."""
+    return 6 * max_chars + LINE_SLACK
+
+
+def max_row_chars(max_chars: int) -> int:
+    """The longest CSV row held, in characters: 2 a character (doubled quotes) plus 1 Mi for the other fields."""
+    return 2 * max_chars + LINE_SLACK
+
+
+def max_text_bytes(max_chars: int) -> int:
+    """The largest text file that can hold ``max_chars`` characters: 4 bytes a character in UTF-8, and a BOM."""
+    return 4 * max_chars + 3
+
+
+def iter_lines(fh: Any, limit: int, chunk: int = READ_CHUNK) -> Iterator[tuple[bytes | None, int]]:
+    """The lines of a binary stream, with their newline, as ``(line, bytes)``, holding at most ``limit`` bytes.
+
+    A line longer than ``limit`` is read on to its end in chunks and forgotten: it comes as ``(None, its
+    length)``, so that one huge line costs time, not memory. Local files and decompressors have a
+    ``readline(size)`` that stops at ``size`` (in C, as fast as iterating); fsspec's remote files do not,
+    so their lines are cut from ``read(chunk)``.
+    """
+    if isinstance(fh, AbstractBufferedFile) or not isinstance(fh, (io.BufferedIOBase, io.RawIOBase, LocalFileOpener)):
+        yield from _split_lines(fh, limit, chunk)
+        return
+    readline = fh.readline
+    while True:
+        line = readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line[-1:] == b"\n":  # not sliced: a copy of every line would cost
+            yield line, len(line)
+        else:
+            size = len(line)
+            line = b""
+            while True:
+                more = readline(chunk)
+                size += len(more)
+                if not more or more[-1:] == b"\n":
+                    break
+            yield None, size
+
+
+def _split_lines(fh: Any, limit: int, chunk: int) -> Iterator[tuple[bytes | None, int]]:
+    """``iter_lines`` for file objects whose ``readline`` has no bound: lines cut from ``read(chunk)``."""
+    pending: list[bytes] = []  # pieces of the line being read, fewer than ``limit`` bytes in all
+    held = 0
+    skipped = -1  # bytes of an over-long line read so far, or -1
+    while True:
+        data = fh.read(chunk)
+        if not data:
+            break
+        parts = data.split(b"\n")
+        last = parts.pop()  # after the chunk's last newline: the start of a line still being read
+        for part in parts:
+            if skipped >= 0:
+                yield None, skipped + len(part) + 1
+                skipped = -1
+            elif pending:
+                size = held + len(part)
+                if size > limit:
+                    yield None, size + 1
+                else:
+                    pending.append(part)
+                    pending.append(b"\n")
+                    yield b"".join(pending), size + 1
+                pending, held = [], 0
+            elif len(part) > limit:
+                yield None, len(part) + 1
+            else:
+                yield part + b"\n", len(part) + 1
+        if not last:
+            continue
+        if skipped >= 0:
+            skipped += len(last)
+        elif held + len(last) > limit:
+            skipped = held + len(last)
+            pending, held = [], 0
+        else:
+            pending.append(last)
+            held += len(last)
+    if skipped >= 0:
+        yield None, skipped
+    elif held:
+        yield b"".join(pending), held
 
 
 class _ClosingGzip(igzip.IGzipFile if igzip is not None else object):  # type: ignore[misc]
@@ -165,7 +262,8 @@ class Reader(ABC):
 
     def __init__(self, source: str, fields: dict[str, str] | None = None,
                  metadata: list[str] | str | None = "*", max_chars: int = DEFAULT_MAX_CHARS,
-                 on_reject: RejectSink | None = None, storage_options: dict | None = None) -> None:
+                 on_reject: RejectSink | None = None, storage_options: dict | None = None,
+                 allow_outside_paths: bool = False) -> None:
         self.source = source
         self.fields = {col: col for col in MAPPABLE}
         self.fields.update(fields or {})
@@ -181,6 +279,8 @@ class Reader(ABC):
         self.max_chars = max_chars
         self.on_reject = on_reject
         self.storage_options = storage_options or {}
+        # file names from data (sidecars, folder listings) must stay in their folder unless this says otherwise
+        self.allow_outside_paths = allow_outside_paths
         self.stats = StageStats("read")
 
     # Where a reader may keep progress that must survive a killed build (OAI-PMH resumption): set by the
@@ -307,8 +407,14 @@ class JsonlReader(Reader):
 
     def read(self, file: InputFile) -> Iterator[Record]:
         name = file.url
+        limit = max_line_bytes(self.max_chars)
         with self.open(file) as fh:
-            for lineno, line in enumerate(fh, 1):
+            for lineno, (line, size) in enumerate(iter_lines(fh, limit), 1):
+                if line is None:  # never held, so never parsed: its length alone sets it aside
+                    self.reject(name, lineno, "too-long-document",
+                                f"a line of {size} bytes, over the {limit} bytes read for limits.max_chars "
+                                f"{self.max_chars} (6 bytes a character + 1 MiB); skipped unread")
+                    continue
                 if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
                     line = line[3:]
                 if not line.strip():
@@ -334,8 +440,79 @@ class JsonlReader(Reader):
                     yield record
 
 
+class _RowTooLong(Exception):
+    """Even the quotes and delimiters of one line are over the limit: where rows end cannot be known."""
+
+
+class _CsvLines:
+    """Physical lines for ``csv.reader``, with their numbers, never holding more than ``limit`` characters.
+
+    The lines of the row being parsed are kept (``pending``) so that a row found malformed can be set aside
+    alone and the lines after its first read again as rows: an unterminated quote costs its own line, not
+    the rows it would swallow. A row that grows past ``limit`` (one long line, or a quoted field over many)
+    is handed on *reduced*: every run of characters other than quotes, delimiters and line ends becomes one
+    ``x``, which leaves the CSV parser in the same states, so that the row's end is found without holding it.
+    """
+
+    def __init__(self, text: io.TextIOBase, limit: int, delimiter: str) -> None:
+        self.text = text
+        self.limit = limit
+        self.number = 0  # physical lines read from the file
+        self.again: deque[tuple[int, str]] = deque()  # lines to read again after a malformed row
+        self._reduce = re.compile('[^"\r\n' + re.escape(delimiter) + "]+")
+        self.begin()
+
+    def begin(self) -> None:
+        """A new row starts with the next line."""
+        self.pending: list[tuple[int, str]] = []
+        self.held = 0
+        self.over = False  # the row passed the limit: its lines are reduced and not kept
+        self.first: int | None = None
+        self.last = self.number
+
+    def reduced(self, line: str) -> str:
+        return self._reduce.sub("x", line)
+
+    def __iter__(self) -> "_CsvLines":
+        return self
+
+    def __next__(self) -> str:
+        if self.again:
+            number, line = self.again.popleft()
+        else:
+            line = self.text.readline(self.limit + 1)
+            if not line:
+                raise StopIteration
+            self.number += 1
+            number = self.number
+            if len(line) > self.limit and not line.endswith(("\n", "\r")):
+                pieces = [self.reduced(line)]
+                while not line.endswith(("\n", "\r")):
+                    line = self.text.readline(self.limit + 1)
+                    if not line:
+                        break
+                    pieces.append(self.reduced(line))
+                    if sum(map(len, pieces)) > self.limit:
+                        raise _RowTooLong(number)
+                line = "".join(pieces)
+                self.over = True
+                self.pending = []
+        if self.first is None:
+            self.first = number
+        self.last = number
+        if self.over:
+            return self.reduced(line)
+        self.held += len(line)
+        if self.held > self.limit:
+            self.over = True
+            self.pending = []
+            return self.reduced(line)
+        self.pending.append((number, line))
+        return line
+
+
 class CsvReader(Reader):
-    """A header row, then one record a row; quoted fields may span lines."""
+    """A header row, then one record a row; quoted fields may span lines (RFC 4180)."""
 
     format = "csv"
 
@@ -345,25 +522,46 @@ class CsvReader(Reader):
 
     def read(self, file: InputFile) -> Iterator[Record]:
         name = file.url
+        limit = max_row_chars(self.max_chars)
+        # The csv module's field limit (128 KiB by default) is process-wide; rows are bounded by _CsvLines.
+        if csv.field_size_limit() < limit + 1:
+            csv.field_size_limit(limit + 1)
         with self.open(file) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-            reader = csv.reader(text, delimiter=self.delimiter)
+            lines = _CsvLines(text, limit, self.delimiter)
+            # strict: a quote must close its field; a field that runs into another quote or to the end
+            # of the file is an error, never a record made of the rows it swallowed
+            reader = csv.reader(lines, delimiter=self.delimiter, strict=True)
             try:
                 header = next(reader)
             except StopIteration:
                 return
+            except (csv.Error, _RowTooLong) as exc:
+                raise InputError(f"{name}: line 1: the header row cannot be read: {exc}") from exc
+            if lines.over:
+                raise InputError(f"{name}: the header row is over {limit} characters")
             width = len(header)
-            start = reader.line_num + 1
             while True:
+                lines.begin()
                 try:
                     values = next(reader)
                 except StopIteration:
                     break
+                except _RowTooLong as exc:
+                    self.reject(name, int(str(exc)), "too-long-document",
+                                f"a line with more than {limit} quotes and delimiters; the rest of the file "
+                                "cannot be split into rows and is not read")
+                    return
                 except csv.Error as exc:
-                    self.reject(name, start, "malformed-csv", str(exc))
-                    start = reader.line_num + 1
+                    CsvReader._malformed(self, name, lines, exc)  # type: ignore[arg-type]  (images' sidecars too)
                     continue
-                lineno, start = start, reader.line_num + 1
+                lineno = lines.first
+                if lines.over:
+                    where = f"line {lineno}" if lines.last == lineno else f"lines {lineno}-{lines.last}"
+                    self.reject(name, lineno, "too-long-document",
+                                f"a row ({where}) over the {limit} characters read for limits.max_chars "
+                                f"{self.max_chars} (2 a character + 1 Mi); skipped unread")
+                    continue
                 if not values:
                     continue
                 if len(values) != width:
@@ -378,6 +576,23 @@ class CsvReader(Reader):
                 record = self.make_record(row, name, lineno)
                 if record is not None:
                     yield record
+
+    def _malformed(self, name: str, lines: _CsvLines, exc: csv.Error) -> None:
+        """Sets aside the row's first line; the lines after it are read again as rows of their own."""
+        first = lines.first if lines.first is not None else lines.number
+        message = str(exc)
+        if "unexpected end of data" in message:
+            message = "a quoted field is not closed before the end of the file"
+        if lines.last > first:
+            message += f" (found on line {lines.last})"
+        if lines.over:
+            self.reject(name, first, "malformed-csv",
+                        f"{message}; lines {first}-{lines.last} are over the limit and set aside together")
+            return
+        raw = lines.pending[0][1].rstrip("\r\n") if lines.pending else None
+        self.reject(name, first, "malformed-csv", message,
+                    raw=raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if raw else None)
+        lines.again.extendleft(reversed(lines.pending[1:]))
 
 
 class ParquetReader(Reader):
@@ -417,20 +632,44 @@ class TextReader(Reader):
 
     def read(self, file: InputFile) -> Iterator[Record]:
         name = file.url
-        with self.open(file) as fh:
-            data = fh.read()
         rel = name[len(file.root):].lstrip("/") if name.startswith(file.root) else posixpath.basename(name)
         stem = rel.rsplit(".", 1)[0] if "." in posixpath.basename(rel) else rel
+        rid = f"{self.source}:{stem}"
+        if not self.allow_outside_paths:
+            fs, path = fsspec.core.url_to_fs(name, **self.storage_options)
+            _, folder = fsspec.core.url_to_fs(file.root or ".", **self.storage_options)
+            problem = outside_folder(fs, folder, rel, path)
+            if problem is not None:
+                self.reject(name, None, OUTSIDE, problem, id=rid)
+                return
+        # A file too large to hold max_chars characters is set aside by its size, without reading it
+        # (compressed files by what they decompress to, read no further than the limit).
+        limit = max_text_bytes(self.max_chars)
+        compressed = name.endswith((".gz", ".zst", ".bz2", ".xz"))
+        if file.size > limit and not compressed:
+            self._too_large(name, file.size, limit, rid)
+            return
+        with self.open(file) as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            self._too_large(name, None, limit, rid)
+            return
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            self.reject(name, None, "invalid-utf8", str(exc), id=f"{self.source}:{stem}")
+            self.reject(name, None, "invalid-utf8", str(exc), id=rid)
             return
         if text.startswith("\ufeff"):
             text = text[1:]
         record = self.make_record({"id": stem, "text": text, "url": None}, name, 1)
         if record is not None:
             yield record
+
+    def _too_large(self, name: str, size: int | None, limit: int, rid: str) -> None:
+        what = f"{size} bytes" if size is not None else f"more than {limit} bytes"
+        self.reject(name, None, "too-long-document",
+                    f"{what}: more than limits.max_chars {self.max_chars} characters can take in UTF-8 "
+                    f"({limit} bytes); not read", id=rid)
 
 
 READERS: dict[str, type[Reader]] = {

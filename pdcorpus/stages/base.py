@@ -165,6 +165,8 @@ class Stage(ABC):
     def __init__(self) -> None:
         self.on_reject: RejectSink | None = None
         self.on_divert: DivertSink | None = None
+        # records diverted while no sink is set (a stage used on its own): kept here for the caller
+        self.diverted: dict[str, list[Record]] = {}
         self._stats: StageStats | None = None
 
     def bind(self, context: StageContext) -> None:
@@ -200,6 +202,8 @@ class Stage(ABC):
         self.stats.add(record.source, dropped={f"{queue}:{reason}": 1})
         if self.on_divert is not None:
             self.on_divert(queue, record)
+        else:
+            self.diverted.setdefault(queue, []).append(record)
 
 
 class MapStage(Stage):
@@ -262,16 +266,27 @@ class BucketReduceStage(GlobalStage):
 
 
 class Pipeline:
-    """Stages chained over a plain iterable: ``Pipeline([a, b])(records)``."""
+    """Stages chained over a plain iterable: ``Pipeline([a, b])(records)``.
+
+    What a stage takes out of the corpus is never lost: set-aside records go to ``on_reject``, and
+    diverted ones (the rights stage's ``review``) to ``on_divert(queue, record)`` or, without it, to
+    ``pipeline.diverted[queue]``, a list per queue in the order they were diverted.
+    """
 
     def __init__(self, stages: Iterable[Stage], on_reject: RejectSink | None = None,
                  on_divert: DivertSink | None = None) -> None:
         self.stages = list(stages)
+        self.diverted: dict[str, list[Record]] = {}
         for stage in self.stages:
             if on_reject is not None:
                 stage.on_reject = on_reject
             if on_divert is not None:
                 stage.on_divert = on_divert
+            elif stage.on_divert is None:
+                stage.on_divert = self._keep
+
+    def _keep(self, queue: str, record: Record) -> None:
+        self.diverted.setdefault(queue, []).append(record)
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         stream: Iterable[Record] = records

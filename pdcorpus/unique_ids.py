@@ -1,0 +1,131 @@
+"""Unique ids within a source: the ``ids`` phase of a build.
+
+Ids are what a corpus is joined on, cited by and asked to remove records by,
+so a source may not hold one id twice. Read tasks partition their records by
+a hash bucket of ``(source, id)``, so every record with one id meets in one
+task of this phase; the bucket arrives in read-task order (sources in config
+order, files sorted, lines in order), so "later" is a fact of the inputs,
+never of scheduling: the first record with an id is kept and every later one
+is set aside as ``duplicate-id``, naming the id and the file the first came
+from, for any worker count.
+
+A bucket is read twice, like exact dedup's: first only ``source`` and ``id``
+(grouped by Arrow: the common case, no duplicate, costs one ``group_by``),
+then whole, streaming, with the later records removed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pdcorpus.record import Record, table_to_records
+from pdcorpus.stages.base import Reject, RejectSink, StageStats
+
+NAME = "unique-ids"
+REASON = "duplicate-id"
+
+# batches(columns) -> iterator of (batch, origin): the input file its rows were read from
+OriginBatches = Callable[[Sequence[str] | None], Iterator[tuple[pa.RecordBatch, str | None]]]
+
+
+@dataclass(frozen=True)
+class Later:
+    """A record whose id an earlier record of its source already has."""
+
+    first_origin: str | None
+    first_position: int
+
+
+class UniqueIds:
+    """Keeps the first record of each ``(source, id)`` in a bucket; sets the later ones aside."""
+
+    name = NAME
+
+    def __init__(self, on_reject: RejectSink | None = None) -> None:
+        self.on_reject = on_reject
+        self.stats = StageStats(NAME)
+
+    def later(self, batches: OriginBatches) -> dict[int, Later]:
+        """Position in the bucket -> where the first record with its id was, for every later record."""
+        tables, origins = [], []
+        for batch, origin in batches(["source", "id"]):
+            tables.append(pa.Table.from_batches([batch]))
+            origins.append((origin, batch.num_rows))
+        if not tables:
+            return {}
+        table = pa.concat_tables(tables)
+        table = table.append_column("pos", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+        grouped = table.group_by(["source", "id"], use_threads=False).aggregate([("pos", "min"), ("pos", "count")])
+        repeated = grouped.filter(pc.greater(grouped.column("pos_count"), 1))
+        if repeated.num_rows == 0:
+            return {}
+        first = {(s, i): p for s, i, p in zip(*(repeated.column(c).to_pylist() for c in ("source", "id", "pos_min")))}
+        # origin of a position: the input file of the read task whose rows hold it
+        bounds = np.cumsum([n for _, n in origins])
+        candidates = table.filter(pc.is_in(table.column("id"), value_set=repeated.column("id").combine_chunks()))
+        out: dict[int, Later] = {}
+        for source, rid, pos in zip(*(candidates.column(c).to_pylist() for c in ("source", "id", "pos"))):
+            at = first.get((source, rid))
+            if at is not None and pos != at:
+                out[pos] = Later(origins[int(np.searchsorted(bounds, at, side="right"))][0], at)
+        return out
+
+    def _reject(self, source: str, rid: str, origin: str | None, later: Later, record: Record | None) -> None:
+        where = f"the first was read from {later.first_origin}" if later.first_origin else "an earlier record has it"
+        if later.first_origin is not None and later.first_origin == origin:
+            where += " (this file, earlier)"
+        if self.on_reject is not None:
+            self.on_reject(Reject(stage=NAME, reason=REASON, source=source, id=rid, file=origin,
+                                  detail=f"id '{rid}' already seen in source {source}: {where}", record=record))
+
+    def reduce(self, batches: OriginBatches) -> Iterator[Record]:
+        """The bucket's records, less the later ones, as records (for stages or a reducer that follow)."""
+        later = self.later(batches)
+        add = self.stats.add
+        position = 0
+        for batch, origin in batches(None):
+            for record in table_to_records(batch):
+                hit = later.get(position)
+                position += 1
+                if hit is None:
+                    add(record.source, 1, 1)
+                    yield record
+                else:
+                    add(record.source, 1, 0, dropped={REASON: 1})
+                    self._reject(record.source, record.id, origin, hit, record)
+
+    def reduce_batches(self, batches: OriginBatches) -> Iterator[pa.RecordBatch]:
+        """The same, columnar: for a bucket going straight to the writer (no record objects made)."""
+        later = self.later(batches)
+        position = 0
+        for batch, origin in batches(None):
+            n = batch.num_rows
+            counts = Counter(batch.column("source").to_pylist())
+            mine = [p - position for p in range(position, position + n) if p in later] if later else []
+            if mine:
+                keep = np.ones(n, dtype=bool)
+                keep[mine] = False
+                sources = batch.column("source").to_pylist()
+                ids = batch.column("id").to_pylist()
+                dropped: Counter = Counter()
+                for i in mine:
+                    dropped[sources[i]] += 1
+                    self._reject(sources[i], ids[i], origin, later[position + i],
+                                 next(iter(table_to_records(batch.slice(i, 1)))))
+                batch = batch.filter(pa.array(keep))
+            else:
+                dropped = Counter()
+            for source, total in counts.items():
+                self.stats.add(source, total, total - dropped[source], dropped={REASON: dropped[source]}
+                               if dropped[source] else None)
+            position += n
+            yield batch
+
+
+__all__ = ["NAME", "REASON", "Later", "UniqueIds"]
