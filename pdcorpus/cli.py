@@ -12,7 +12,9 @@ from pdcorpus import __version__
 from pdcorpus.build import BuildError, build
 from pdcorpus.config import ConfigError, load_config
 from pdcorpus.io.readers import InputError
+from pdcorpus.ownership import LOCK_FILE, OwnershipError, check_places
 from pdcorpus.publish.hub import PublishError
+from pdcorpus.redact import redact
 from pdcorpus.runners.local import TaskFailed
 
 
@@ -44,18 +46,23 @@ def summary(manifest: dict) -> str:
 
 def cmd_build(args: argparse.Namespace) -> int:
     manifest = build(args.config, output=args.output, workers=args.workers, fresh=args.fresh,
-                     strict=args.strict, keep_work=args.keep_work, progress=not args.quiet)
+                     strict=args.strict, keep_work=args.keep_work, progress=not args.quiet,
+                     break_lock=args.break_lock)
     print(summary(manifest))
     out = manifest["config"].get("output") if args.output is None else args.output
-    print(f"output: {out}  (data/, manifest.json, README.md dataset card, training-data-summary.md/.json)")
+    print(f"output: {redact(out)}  (data/, manifest.json, README.md dataset card, training-data-summary.md/.json)")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     loaded = load_config(args.config)
     cfg = loaded.config
+    try:  # the places a build would write: not a root, not among the inputs
+        check_places(cfg.output, cfg.work_dir, {s.name: s.read.paths for s in cfg.sources})
+    except OwnershipError as exc:
+        raise BuildError(str(exc)) from None
     print(f"{args.config}: valid corpus '{cfg.name}': {len(cfg.sources)} sources "
-          f"({', '.join(s.name for s in cfg.sources)}), {len(cfg.stages)} global stages, output {cfg.output}")
+          f"({', '.join(s.name for s in cfg.sources)}), {len(cfg.stages)} global stages, output {redact(cfg.output)}")
     if args.inputs:
         from pdcorpus.plan import make_plan
         plan = make_plan(loaded)
@@ -191,6 +198,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="fail on the first malformed input instead of setting it aside")
     b.add_argument("--keep-work", action="store_true", help="keep the work folder (exchange files, markers)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    b.add_argument("--break-lock", action="store_true",
+                   help=f"take the output's lock ({LOCK_FILE}) from a build that is no longer running "
+                        "(check its host and pid first)")
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", help="check a corpus file without building")
@@ -239,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("invalid corpus file:\n" + "\n".join(f"  {p}" for p in exc.problems), file=sys.stderr)
         return 2
     except (BuildError, InputError, TaskFailed, PublishError) as exc:
-        print(f"pdcorpus: {exc}", file=sys.stderr)
+        print(f"pdcorpus: {redact(str(exc))}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into head and the like
         sys.stderr.close()

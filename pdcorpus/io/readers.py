@@ -29,6 +29,7 @@ except ImportError:  # pragma: no cover
     igzip = None
 
 from pdcorpus.io.parquet import is_local
+from pdcorpus.ownership import file_identity
 from pdcorpus.record import COLUMNS, QUALITY_TYPE, Record, content_hash
 from pdcorpus.stages.base import Reject, RejectSink, StageStats
 
@@ -65,6 +66,7 @@ class InputFile:
     url: str
     size: int
     root: str  # the fixed part of the pattern it matched, for relative ids of text files
+    identity: str = ""  # size, modification time, ETag or version as listed: a resume notices a changed input
 
     @property
     def name(self) -> str:
@@ -104,7 +106,8 @@ def expand_paths(patterns: Iterable[str], storage_options: dict | None = None) -
         for p, info in files.items():
             url = p if local else fs.unstrip_protocol(p)
             root_url = root if local else fs.unstrip_protocol(root)
-            found.setdefault(url, InputFile(url=url, size=int(info.get("size") or 0), root=root_url))
+            found.setdefault(url, InputFile(url=url, size=int(info.get("size") or 0), root=root_url,
+                                            identity=file_identity(info)))
     return [found[k] for k in sorted(found)]
 
 
