@@ -24,7 +24,12 @@ import fsspec
 from pdcorpus import __version__
 from pdcorpus.checks import CheckFailed, check_writable_folder, empty_source_failure, rights_path_warnings
 from pdcorpus.config import LoadedConfig, load_config
+from pdcorpus.io.parquet import is_local
+from pdcorpus.ownership import (OUTPUT_DIRS, OutputLock, OwnershipError, check_output, check_places, check_work,
+                                clear_work, foreign_files, mark_output, mark_work, ours_by_name, refuse_foreign,
+                                TEMPORARY)
 from pdcorpus.plan import Phase, Plan, make_plan
+from pdcorpus.redact import redact, redact_all, register_env
 from pdcorpus.runners.local import LocalRunner
 from pdcorpus.stages.base import StageStats
 from pdcorpus.tasks import load_marker
@@ -35,6 +40,10 @@ KEY_PACKAGES = ("pyarrow", "datasets", "fsspec", "xxhash", "pydantic", "orjson",
 
 class BuildError(Exception):
     """The build cannot go on; says why and what to do."""
+
+
+class FolderError(BuildError, OwnershipError):
+    """The output or work folder is not one a build may write to (not its own, or locked)."""
 
 
 def _write_json(fs: fsspec.AbstractFileSystem, path: str, data: Any) -> None:
@@ -84,19 +93,24 @@ class Build:
 
     def __init__(self, config: str | PathLike | LoadedConfig, *, output: str | None = None,
                  workers: int | None = None, fresh: bool = False, strict: bool = False,
-                 keep_work: bool = False, progress: bool = True, runner: Any = None) -> None:
+                 keep_work: bool = False, progress: bool = True, runner: Any = None,
+                 break_lock: bool = False) -> None:
         self.loaded = config if isinstance(config, LoadedConfig) else load_config(config, output=output)
         if output is not None and isinstance(config, LoadedConfig):
             self.loaded.config.output = output
         self.fresh = fresh
         self.strict = strict
         self.keep_work = keep_work
+        self.break_lock = break_lock
+        register_env(self.loaded.env)
         self.runner = runner or LocalRunner(workers, progress=progress)
         cfg = self.loaded.config
         self.out_fs, self.out = cfg.output_fs()
         self.work_fs, self.work = cfg.work_fs()
         self.timings: dict[str, float] = {}
         self.warnings: list[str] = []  # printed as they are found, and kept in the manifest
+        # output files (relative) that earlier attempts of this build wrote, by their work markers
+        self._written: set[str] = set()
 
     # -- the work folder -----------------------------------------------------
 
@@ -104,38 +118,105 @@ class Build:
         return {
             "pdcorpus": __version__,
             "config_sha256": self.loaded.sha256,
-            "output": self.loaded.config.output,
+            "output": redact(self.loaded.config.output),
             "buckets": plan.buckets,
             "phases": [p.name for p in plan.phases],  # markers of another phase layout are not this plan's
-            "inputs": [[f.url, f.size] for files in plan.inputs.values() for f in files],
+            # identity: size and modification time (local), ETag or version (object stores), so that a
+            # resume notices an input edited in between, even to the same size
+            "inputs": [[redact(f.url), f.size, f.identity] for files in plan.inputs.values() for f in files],
             "today": plan.today,  # fixed at the start, so that a build resumed another day decides alike
         }
 
+    def _earlier_files(self) -> set[str]:
+        """Output files (relative) an earlier build of this corpus lists in its manifest."""
+        path = f"{self.out}/manifest.json"
+        if not self.out_fs.exists(path):
+            return set()
+        try:
+            manifest = _read_json(self.out_fs, path)
+        except (OSError, ValueError):
+            return set()
+        files = {s["path"] for s in manifest.get("shards", []) if isinstance(s, dict) and "path" in s}
+        files.update(manifest.get("rejects", {}).get("files", []))
+        files.update(f["path"] for f in manifest.get("review", {}).get("files", []) if isinstance(f, dict))
+        return files
+
+    def _marker_files(self) -> set[str]:
+        """Output files (relative) that the tasks of the build in the work folder wrote, by their markers."""
+        files: set[str] = set()
+        if not self.work_fs.exists(self.work):
+            return files
+        for marker in self.work_fs.glob(f"{self.work}/p*/t*.done.json"):
+            try:
+                result = _read_json(self.work_fs, marker)
+            except (OSError, ValueError):
+                continue
+            paths = [result.get("rejects")] + [q.get("path") for q in (result.get("queues") or {}).values()]
+            for path in paths:
+                if path and path.startswith(f"{self.out}/"):
+                    files.add(path[len(self.out) + 1:])
+            if "path" in result and "sha256" in result:  # a shard
+                files.add(result["path"])
+        return files
+
     def _clear_outputs(self) -> None:
-        for sub in ("data", "rejects", "review"):
+        """Removes the earlier build's files, each of them listed by its manifest or its work markers;
+        refuses, removing nothing, if data/, rejects/ or review/ hold anything else."""
+        ours = self._earlier_files() | self._written
+        # no manifest: what is there was written by an interrupted build (its manifest comes last), whose
+        # files no manifest lists
+        interrupted = not self.out_fs.exists(f"{self.out}/manifest.json")
+        refuse_foreign(foreign_files(self.out_fs, self.out, ours, by_name=interrupted), self.loaded.config.output)
+        for sub in OUTPUT_DIRS:
             if self.out_fs.exists(f"{self.out}/{sub}"):
-                self.out_fs.rm(f"{self.out}/{sub}", recursive=True)
+                for path in sorted(self.out_fs.find(f"{self.out}/{sub}")):
+                    self.out_fs.rm(path)
+                self._remove_empty_dirs(f"{self.out}/{sub}")
         for name in ("manifest.json", *PUBLICATION_FILES):
             if self.out_fs.exists(f"{self.out}/{name}"):
                 self.out_fs.rm(f"{self.out}/{name}")
+
+    def _remove_empty_dirs(self, root: str) -> None:
+        """Folders left empty under one of the build's own folders (object stores have none)."""
+        if not is_local(self.out_fs):
+            return
+        for path in sorted(self.out_fs.find(root, withdirs=True), key=len, reverse=True) + [root]:
+            try:
+                if self.out_fs.isdir(path) and not self.out_fs.ls(path):
+                    self.out_fs.rmdir(path)
+            except (OSError, NotImplementedError):
+                pass
 
     def _prepare(self, plan: Plan) -> bool:
         """Starts a new work folder or checks the one left by an interrupted build; True if resuming."""
         state_path = f"{self.work}/state.json"
         state = self._state(plan)
+        output = redact(self.loaded.config.output)
         if self.fresh and self.work_fs.exists(self.work):
-            self.work_fs.rm(self.work, recursive=True)
+            self._written = self._marker_files()
+            clear_work(self.work_fs, self.work)
+        mark_output(self.out_fs, self.out, self.loaded.config.name)
         if self.work_fs.exists(state_path):
             old = _read_json(self.work_fs, state_path)
             plan.today = old.get("today", plan.today)
             state["today"] = plan.today
             changed = [k for k in state if old.get(k) != state[k]]
+            if changed == ["inputs"]:
+                raise BuildError(
+                    f"the inputs changed since the interrupted build in {redact(self.work)} started: "
+                    f"{_input_changes(old['inputs'], state['inputs'])}; its finished tasks read the old "
+                    "files: run again with --fresh to start over")
             if changed:
                 raise BuildError(
-                    f"the work folder {self.work} holds an interrupted build of another config or other inputs "
-                    f"(changed: {', '.join(changed)}); run again with --fresh to start over")
+                    f"the work folder {redact(self.work)} holds an interrupted build of another config or other "
+                    f"inputs (changed: {', '.join(changed)}); run again with --fresh to start over")
+            # files a user put among the build's own (the plan's shards are checked when they are written)
+            self._written = self._marker_files()
+            refuse_foreign(foreign_files(self.out_fs, self.out, self._written, by_name=True),
+                           self.loaded.config.output)
             return True
         self._clear_outputs()
+        mark_work(self.work_fs, self.work, output)
         _write_json(self.work_fs, state_path, state)
         return False
 
@@ -161,33 +242,60 @@ class Build:
         return plan.shard_tasks(done[-1])
 
     def _remove_stale_shards(self, tasks: list[Any]) -> None:
-        """Shards under data/ that this plan does not write (left by an earlier build)."""
-        planned = {f"{self.out}/{t.path}" for t in tasks}
+        """Shards under data/ that this plan does not write, left by earlier attempts of this build (by
+        their markers); anything else under data/ is refused, naming it, before a shard is written."""
+        planned = {t.path for t in tasks}
+        ours = planned | self._marker_files() | self._written
+        found = [f for f in foreign_files(self.out_fs, self.out, ours) if f.startswith("data/")]
+        refuse_foreign(found, self.loaded.config.output)
         if self.out_fs.exists(f"{self.out}/data"):
             for path in self.out_fs.find(f"{self.out}/data"):
-                if path not in planned:
+                if path[len(self.out) + 1:] not in planned:
                     self.out_fs.rm(path)
 
     def _sweep_temporaries(self) -> None:
-        """Half-written files of tasks that were killed; every task has since completed."""
-        for sub in ("data", "rejects", "review"):
+        """Half-written files of tasks that were killed (by the names pdcorpus gives them); every task
+        has since completed."""
+        for sub in OUTPUT_DIRS:
             if self.out_fs.exists(f"{self.out}/{sub}"):
                 for path in self.out_fs.find(f"{self.out}/{sub}"):
-                    if ".tmp-" in path.rsplit("/", 1)[-1]:
+                    rel = path[len(self.out) + 1:]
+                    if TEMPORARY.search(rel) and ours_by_name(TEMPORARY.sub("", rel)):
                         self.out_fs.rm(path)
 
     def run(self) -> dict:
         started = time.time()
+        cfg = self.loaded.config
+        try:  # before anything is read or written: the places, then the folders as they are
+            check_places(cfg.output, cfg.work_dir, {s.name: s.read.paths or [] for s in cfg.sources})
+        except OwnershipError as exc:
+            raise FolderError(str(exc)) from None
         try:
             check_writable_folder(self.out_fs, self.out, "output")
             check_writable_folder(self.work_fs, self.work, "work folder")
         except CheckFailed as exc:
             raise BuildError(str(exc)) from None
-        if self.loaded.config.publish is not None:  # found out now, not after the whole build
+        if cfg.publish is not None:  # found out now, not after the whole build
             from pdcorpus.publish.hub import require_token
 
-            require_token(self.loaded.config.publish.repo)
-        plan = make_plan(self.loaded)
+            require_token(cfg.publish.repo)
+        try:
+            plan = make_plan(self.loaded)
+            check_output(self.out_fs, self.out, cfg.name, self.work, cfg.output)
+            check_work(self.work_fs, self.work, redact(cfg.output))
+            lock, note = OutputLock.acquire(self.out_fs, self.out, cfg.output, cfg.name, self.break_lock)
+        except OwnershipError as exc:
+            raise FolderError(str(exc)) from None
+        if note:
+            print(f"pdcorpus: {note}", file=sys.stderr)
+        try:
+            return self._run(plan, started)
+        except OwnershipError as exc:
+            raise FolderError(str(exc)) from None
+        finally:
+            lock.release()
+
+    def _run(self, plan: Plan, started: float) -> dict:
         resumed = self._prepare(plan)
         for warning in rights_path_warnings(plan):
             self.warnings.append(warning)
@@ -215,7 +323,7 @@ class Build:
         finally:
             self.runner.close()
         self._sweep_temporaries()
-        manifest = self._manifest(plan, results, resumed, time.time() - started)
+        manifest = redact_all(self._manifest(plan, results, resumed, time.time() - started), self.loaded.env)
         write_publication(self.out_fs, self.out, manifest)
         _write_json(self.out_fs, f"{self.out}/manifest.json", manifest)  # last: a manifest means a whole build
         if self.loaded.config.publish is not None:
@@ -225,8 +333,8 @@ class Build:
             manifest["published"] = publish(self.loaded.config.output, target.repo, private=target.private,
                                             revision=target.revision,
                                             storage_options=self.loaded.config.storage_options)["commit"]
-        if not self.keep_work and self.work_fs.exists(self.work):
-            self.work_fs.rm(self.work, recursive=True)
+        if not self.keep_work:
+            clear_work(self.work_fs, self.work)
         return manifest
 
     # -- the manifest --------------------------------------------------------
@@ -326,6 +434,24 @@ class Build:
             "timings": {"total_seconds": round(seconds, 3), "phases": phase_seconds},
             "warnings": list(self.warnings),
         }
+
+
+def _input_changes(old: list, new: list) -> str:
+    """Which inputs differ between two work states (lists of [path, size, identity])."""
+    before = {entry[0]: entry[1:] for entry in old}
+    after = {entry[0]: entry[1:] for entry in new}
+    out = []
+    for path in sorted(set(before) | set(after)):
+        if path not in after:
+            out.append(f"{path} is gone")
+        elif path not in before:
+            out.append(f"{path} is new")
+        elif before[path] != after[path]:
+            was, now = before[path], after[path]
+            how = f"size {was[0]} -> {now[0]}" if was[0] != now[0] else "modified (same size)"
+            out.append(f"{path} changed ({how})")
+    shown = out[:10] + ([f"and {len(out) - 10} more"] if len(out) > 10 else [])
+    return "; ".join(shown)
 
 
 def build(config: str | PathLike | LoadedConfig, **options: Any) -> dict:

@@ -16,8 +16,11 @@ from pdcorpus.config import ConfigError, load_config
 from pdcorpus.errors import describe
 from pdcorpus.locations import is_url, resolve
 from pdcorpus.io.readers import InputError
+from pdcorpus.ownership import LOCK_FILE, OwnershipError, check_places
 from pdcorpus.publish.hub import PublishError
+from pdcorpus.redact import redact
 from pdcorpus.runners.local import TaskFailed
+from pdcorpus.tasks import StrictModeError
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -48,7 +51,8 @@ def summary(manifest: dict) -> str:
 
 def cmd_build(args: argparse.Namespace) -> int:
     manifest = build(args.config, output=args.output, workers=args.workers, fresh=args.fresh,
-                     strict=args.strict, keep_work=args.keep_work, progress=not args.quiet)
+                     strict=args.strict, keep_work=args.keep_work, progress=not args.quiet,
+                     break_lock=args.break_lock)
     print(summary(manifest))
     out = args.output
     if out is None:  # the file's output (as written), relative to the file's folder: shown from here
@@ -57,15 +61,19 @@ def cmd_build(args: argparse.Namespace) -> int:
             out = resolve(out, os.path.dirname(os.path.abspath(args.config)))
         if "${" not in out and not is_url(out) and not os.path.relpath(out).startswith(".."):
             out = os.path.relpath(out)
-    print(f"output: {out}  (data/, manifest.json, README.md dataset card, training-data-summary.md/.json)")
+    print(f"output: {redact(out)}  (data/, manifest.json, README.md dataset card, training-data-summary.md/.json)")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     loaded = load_config(args.config)
     cfg = loaded.config
+    try:  # the places a build would write: not a root, not among the inputs
+        check_places(cfg.output, cfg.work_dir, {s.name: s.read.paths for s in cfg.sources})
+    except OwnershipError as exc:
+        raise BuildError(str(exc)) from None
     print(f"{args.config}: valid corpus '{cfg.name}': {len(cfg.sources)} sources "
-          f"({', '.join(s.name for s in cfg.sources)}), {len(cfg.stages)} global stages, output {cfg.output}")
+          f"({', '.join(s.name for s in cfg.sources)}), {len(cfg.stages)} global stages, output {redact(cfg.output)}")
     if args.inputs:
         from pdcorpus.plan import make_plan
         plan = make_plan(loaded)
@@ -203,6 +211,9 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="fail on the first malformed input instead of setting it aside")
     b.add_argument("--keep-work", action="store_true", help="keep the work folder (exchange files, markers)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    b.add_argument("--break-lock", action="store_true",
+                   help=f"take the output's lock ({LOCK_FILE}) from a build that is no longer running "
+                        "(check its host and pid first)")
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", help="check a corpus file without building")
@@ -252,7 +263,8 @@ def _message(exc: Exception) -> str:
     """What the command prints for an error: pdcorpus's own say what to do; others get one sentence."""
     if isinstance(exc, TaskFailed):
         inner = exc.error
-        said = str(inner) if isinstance(inner, (BuildError, InputError, PublishError)) else describe(inner)
+        said = str(inner) if isinstance(inner, (BuildError, InputError, PublishError, StrictModeError)) \
+            else describe(inner)
         return f"{exc.phase.name}: {exc.label}: {said}"
     if isinstance(exc, (BuildError, InputError, PublishError)):
         return str(exc)
@@ -270,12 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("pdcorpus: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - every error ends in a sentence; --debug shows where it came from
-        if args.debug:
-            traceback.print_exc(file=sys.stderr)
+        if args.debug:  # where it came from, with credentials and ${ENV} values masked as everywhere
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
         if isinstance(exc, ConfigError):
             print("invalid corpus file:\n" + "\n".join(f"  {p}" for p in exc.problems), file=sys.stderr)
             return 2
-        print(f"pdcorpus: {_message(exc)}", file=sys.stderr)
+        print(f"pdcorpus: {redact(_message(exc))}", file=sys.stderr)
         return 1
 
 

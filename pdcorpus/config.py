@@ -13,7 +13,7 @@ import os
 import re
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -26,6 +26,7 @@ import pdcorpus.io  # noqa: F401  (registers the image reader)
 from pdcorpus.io.readers import DEFAULT_MAX_CHARS, FORMATS, MAPPABLE
 from pdcorpus.locations import resolve_config_paths
 from pdcorpus.fetch.formats import NetworkReadOptions
+from pdcorpus.redact import redact, register_env
 from pdcorpus.stages import REGISTRY, Stage
 
 Loc = tuple[Union[str, int], ...]
@@ -201,6 +202,8 @@ class LoadedConfig:
     path: str
     text: str
     raw: dict[str, Any]  # as written, before ${ENV} interpolation: safe to record
+    # the values interpolated from ${ENV}, by name: redacted wherever a path is recorded or printed
+    env: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -327,11 +330,9 @@ def _interpolate(data: Any, loc: Loc, env: typing.Mapping[str, str], problems: l
 
 
 def _redact(message: str, used: dict[str, str]) -> str:
-    """Puts ``${NAME}`` back wherever an interpolated value would show: it may be a secret."""
-    for name, value in sorted(used.items(), key=lambda kv: -len(kv[1])):
-        if len(value) >= 3:
-            message = message.replace(value, f"${{{name}}}")
-    return message
+    """Puts ``${NAME}`` back wherever an interpolated value would show (it may be a secret), and hides
+    credentials in URLs."""
+    return redact(message, used)
 
 
 def _check_stages(specs: Any, prefix: Loc, lines: dict[Loc, int], file: str) -> list[str]:
@@ -407,7 +408,8 @@ def load_config(path: str | os.PathLike, env: typing.Mapping[str, str] | None = 
             problems.extend(_check_stages(source.get("stages"), ("sources", index, "stages"), lines, file))
     if problems or config is None:
         raise ConfigError([_redact(p, used) for p in problems])
-    return LoadedConfig(config=config, path=file, text=text, raw=raw)
+    register_env(used)
+    return LoadedConfig(config=config, path=file, text=text, raw=raw, env=used)
 
 
 assert set(FORMATS) == set(typing.get_args(ReadConfig.model_fields["format"].annotation))

@@ -22,7 +22,9 @@ import pyarrow.parquet as pq
 from pdcorpus.config import build_stage
 from pdcorpus.exchange import PartitionedSpill, bucket_of, read_units
 from pdcorpus.io.parquet import file_sha256, open_arrow, write_parquet
-from pdcorpus.io.readers import READERS, InputFile
+from pdcorpus.io.readers import READERS, InputError, InputFile
+from pdcorpus.ownership import file_identity, same_identity
+from pdcorpus.redact import redact
 from pdcorpus.plan import (ApplyTask, BucketTask, ClusterTask, Phase, Plan, PreviousReleaseTask, ReadTask,
                            ShardTask)
 from pdcorpus.stages.dedup import PREVIOUS, PREVIOUS_PREFIX, candidate_pairs
@@ -46,6 +48,7 @@ class RejectWriter:
         self.enabled = cfg.write
         self.content = cfg.content
         self.strict = strict
+        self.env = plan.loaded.env
         self.fs, root = plan.config.output_fs()
         self.path = f"{root}/rejects/{phase.name}-t{task:05d}.jsonl"
         self._tmp = f"{self.path}.tmp-{uuid.uuid4().hex[:8]}"
@@ -54,14 +57,18 @@ class RejectWriter:
 
     def __call__(self, reject: Reject) -> None:
         if self.strict and reject.stage == "read":
-            raise StrictModeError(reject.describe())
+            raise StrictModeError(redact(reject.describe(), self.env))
         self.count += 1
         if not self.enabled:
             return
         if self._fh is None:
             self.fs.makedirs(self.path.rsplit("/", 1)[0], exist_ok=True)
             self._fh = self.fs.open(self._tmp, "wb")
-        self._fh.write(json.dumps(reject.to_dict(self.content), ensure_ascii=False).encode() + b"\n")
+        entry = reject.to_dict(self.content)
+        for key in ("file", "detail"):  # an input's URL may carry credentials
+            if entry.get(key):
+                entry[key] = redact(entry[key], self.env)
+        self._fh.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
 
     def close(self) -> str | None:
         if self._fh is None:
@@ -334,6 +341,20 @@ class NearDupSigner:
             self._sig_fh.close()
 
 
+def _input_sha256(reader: Any, file: InputFile, storage_options: dict, env: dict[str, str]) -> str:
+    """The input's sha256 as its reader computes it, after the task read it; a file must still be the one
+    the plan listed (and the work state recorded): same size, modification time or ETag. So the checksum is
+    of the bytes the records came from, and an input edited during the build fails its task, naming it."""
+    digest = reader.input_sha256(file)
+    if file.identity:
+        fs, path = fsspec.core.url_to_fs(file.url, **storage_options)
+        now = file_identity(fs.info(path))
+        if not same_identity(file.identity, now):
+            raise InputError(f"{redact(file.url, env)}: changed while the build was reading it (was {file.identity}, "
+                             f"now {now}); run the build again once the inputs are final (--fresh to start over)")
+    return digest
+
+
 def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None, strict: bool) -> dict:
     ctx = TaskContext(plan, phase, task.index)
     source = next(s for s in plan.config.sources if s.name == task.source)
@@ -354,8 +375,8 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
     spilled = ctx.spill(stream)
     stats = {f"{source.name}/read": reader.stats.to_dict()}
     stats.update({key: stage.stats.to_dict() for key, stage in stages})
-    inputs = [{"source": source.name, "path": f.url, "bytes": f.size,
-               "sha256": reader.input_sha256(f)} for f in task.files]
+    inputs = [{"source": source.name, "path": redact(f.url, plan.loaded.env), "bytes": f.size,
+               "sha256": _input_sha256(reader, f, source.read.storage_options, plan.loaded.env)} for f in task.files]
     return {**spilled, "stats": stats, "inputs": inputs, **sinks.close()}
 
 

@@ -198,7 +198,7 @@ def test_build_with_inputs_and_output_on_s3_matches_a_local_build(s3, bucket, s3
     # Nothing else: no temporary names left by the write-then-rename steps, no work folder.
     assert sorted(s3.find(f"{bucket}/out")) == sorted(
         [f"{bucket}/out/{name}" for name in ("manifest.json", "README.md", "training-data-summary.md",
-                                             "training-data-summary.json")]
+                                             "training-data-summary.json", ".pdcorpus")]
         + [f"{bucket}/out/{s['path']}" for s in manifest["shards"]]
         + [f"{bucket}/out/{path}" for path in manifest["rejects"]["files"]])
     assert len(manifest["shards"]) >= 2  # 1KiB shards: the records are spread over several

@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover
 
 from pdcorpus.io.parquet import file_sha256, is_local
 from pdcorpus.io.paths import OUTSIDE, outside_folder
+from pdcorpus.ownership import file_identity
 from pdcorpus.record import COLUMNS, QUALITY_TYPE, Record, content_hash
 from pdcorpus.stages.base import Reject, RejectSink, StageStats
 
@@ -162,6 +163,7 @@ class InputFile:
     url: str
     size: int
     root: str  # the fixed part of the pattern it matched, for relative ids of text files
+    identity: str = ""  # size, modification time, ETag or version as listed: a resume notices a changed input
 
     @property
     def name(self) -> str:
@@ -201,7 +203,8 @@ def expand_paths(patterns: Iterable[str], storage_options: dict | None = None) -
         for p, info in files.items():
             url = p if local else fs.unstrip_protocol(p)
             root_url = root if local else fs.unstrip_protocol(root)
-            found.setdefault(url, InputFile(url=url, size=int(info.get("size") or 0), root=root_url))
+            found.setdefault(url, InputFile(url=url, size=int(info.get("size") or 0), root=root_url,
+                                            identity=file_identity(info)))
     return [found[k] for k in sorted(found)]
 
 

@@ -19,9 +19,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+import os
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
+from pdcorpus.redact import shown_path
 from pdcorpus.rights.licenses import Kind, lookup
 
 # The Hub's licence identifiers, as listed in huggingface/hub-docs docs/hub/repositories-licenses.md
@@ -615,7 +617,7 @@ def _provenance_section(f: CorpusFacts) -> list[str]:
     runner = m.get("runner") or {}
     workers = runner.get("workers")
     lines = ["## Provenance", "",
-             f"- Corpus file: `{m.get('config_path', '?')}`, sha256 `{m.get('config_sha256', '?')}` (the file as "
+             f"- Corpus file: `{os.path.basename(m.get('config_path') or '?')}`, sha256 `{m.get('config_sha256', '?')}` (the file as "
              "written is in `manifest.json`, before `${ENV}` values were filled in)",
              f"- Built: {f.created_at or '?'} (build day `{m.get('as_of', '?')}`, the date rights are decided as of "
              "when the rights stage gives none)",
@@ -631,7 +633,8 @@ def _provenance_section(f: CorpusFacts) -> list[str]:
         entry[1] += int(i.get("bytes", 0))
     lines += ["Inputs, each file with its sha256 in `manifest.json`:", ""]
     lines += _table(["source", "files", "bytes"], [[k, v[0], v[1]] for k, v in per_source.items()])
-    rows, more = _limited([[i.get("source", "?"), i.get("path", "?"), i.get("bytes", 0), f"`{i.get('sha256', '?')}`"]
+    rows, more = _limited([[i.get("source", "?"), shown_path(i.get("path", "?"), m.get("config_path")), i.get("bytes", 0),
+                            f"`{i.get('sha256', '?')}`"]
                            for i in inputs], 200, "inputs")
     if rows:
         lines += ["", "<details><summary>Input files</summary>", ""]
