@@ -62,6 +62,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         if "${" not in out and not is_url(out) and not os.path.relpath(out).startswith(".."):
             out = os.path.relpath(out)
     print(f"output: {redact(out)}  (data/, manifest.json, README.md dataset card, training-data-summary.md/.json)")
+    published = manifest.get("published")
+    if published:  # the `publish:` key: the commit the Hub made, so the user can find and cite it
+        target = (manifest.get("config") or {}).get("publish") or {}
+        print(f"published: {target.get('repo')}@{target.get('revision') or 'main'} commit {published['oid']} "
+              f"{published['url']}")
     return 0
 
 

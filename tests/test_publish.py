@@ -148,6 +148,18 @@ def test_a_build_with_a_publish_key_publishes_what_it_built_in_one_commit(tmp_pa
                                               f"({manifest['records_out']:,} records)")
         assert hub.token not in run.stdout + run.stderr
         assert not (out / ".work").exists()  # published, then the work folder is removed as after any build
+        # the build says which commit it made (the Hub's own oid and commit URL, on the branch the key names); the
+        # manifest.json written before publishing cannot name the commit that publishes it
+        commit = repo.commits[0]
+        said = [line for line in run.stdout.splitlines() if line.startswith("published:")]
+        assert said == [f"published: pd-org/from-config@main commit {commit['oid']} "
+                        f"{hub.url}/datasets/pd-org/from-config/commit/{commit['oid']}"]
+        # without a `publish:` key the build prints no such line
+        plain = write_config(tmp_path / "plain.yaml", tmp_path / "plain-out", str(tmp_path / "in" / "*.jsonl.gz"))
+        unpublished = cli(["build", str(plain), "--workers", "1", "-q"], env=hub_env(hub, tmp_path))
+        assert unpublished.returncode == 0, unpublished.stderr[-3000:]
+        assert not any(line.startswith("published:") for line in unpublished.stdout.splitlines())
+        assert len(repo.commits) == 1
 
 
 def test_an_interrupted_publish_resumes_to_the_same_single_commit(tmp_path):

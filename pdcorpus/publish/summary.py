@@ -312,7 +312,11 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
     policies = [{"scope": scope, "policy": p.get("policy", "public-domain"),
                  "jurisdictions": list(p.get("jurisdictions") or ["US", "EU"]),
                  "as_of": str(p.get("as_of") or m.get("as_of")), "allow": list(p.get("allow") or []),
-                 "deny": list(p.get("deny") or [])} for scope, p in f.configured("rights")]
+                 "deny": list(p.get("deny") or []),
+                 # How a record with no statement at all is settled by dates: the stage's default is review.
+                 "dates_without_statement": p.get("dates_without_statement") or "review",
+                 "dates_without_statement_is_default": not p.get("dates_without_statement")}
+                for scope, p in f.configured("rights")]
     review = int((m.get("review") or {}).get("count", 0))
 
     md = [_heading("3"), "", _heading("3.1"), "",
@@ -328,7 +332,13 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
             md.append(f"- {'Every source' if p['scope'] == 'global' else 'Source ' + p['scope']}: policy "
                       f"`{p['policy']}`, jurisdictions {', '.join(p['jurisdictions'])}, as of {p['as_of']}"
                       + (f", allow list {', '.join(p['allow'])}" if p["allow"] else "")
-                      + (f", deny list {', '.join(p['deny'])}" if p["deny"] else "") + ".")
+                      + (f", deny list {', '.join(p['deny'])}" if p["deny"] else "")
+                      + f"; dates without a statement: `{p['dates_without_statement']}`"
+                      + (" (the default)" if p["dates_without_statement_is_default"] else "") + ", so a record with "
+                      "no rights statement that its publication and death years make public domain in every target "
+                      + ("is allowed." if p["dates_without_statement"] == "allow" else "goes to review."))
+        md += ["", "Publication and death years never overrule a statement that reserves rights or one pdcorpus "
+               "does not recognize; a record with no statement and no such dates is denied."]
         md += ["", f"Decisions: {_n(by_decision.get('allow', 0))} allowed, {_n(by_decision.get('deny', 0))} denied, "
                f"{_n(by_decision.get('review', 0))} sent to review (not in the corpus; {_n(review)} in the review "
                "queue). By reason:", "", "| decision | reason | records |", "| --- | --- | --- |"]

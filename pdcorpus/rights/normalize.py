@@ -2,10 +2,15 @@
 
 Recognized: Creative Commons URLs in their spellings (http/https, www,
 ``deed.xx``, ``legalcode``, versions 1.0-4.0, jurisdiction ports), SPDX ids and
-Creative Commons short and long names, rightsstatements.org URIs and titles,
-Europeana's legacy URIs, well-known free text (Gutenberg's two statements, "No
-known copyright restrictions", US government works, Wikimedia's PD templates),
-and the structured fields of Wikimedia Commons ``extmetadata``, the Met,
+Creative Commons short and long names (also a name followed by its abbreviation
+in parentheses, "Attribution 4.0 International (CC BY 4.0)", "Public Domain
+Dedication (CC0)"), Creative Commons' own marking sentence ("This work is
+licensed under a Creative Commons Attribution 4.0 International License.",
+"Licensed under CC BY 4.0") and nothing around it, the Open Data Commons
+licences by their titles, rightsstatements.org URIs and titles, Europeana's
+legacy URIs, Flickr's licence URLs, well-known free text (Gutenberg's two
+statements, "No known copyright restrictions", US government works, Wikimedia's
+PD templates), and the structured fields of Wikimedia Commons ``extmetadata``, the Met,
 Smithsonian Open Access, iNaturalist and the Internet Archive. Anything else
 is ``unknown``: never a guess.
 """
@@ -52,6 +57,10 @@ _OTHER_URLS = (
     (r"opendatacommons\.org/licenses/pddl", "PDDL-1.0"),
     (r"cdla\.(?:dev|io)/permissive-2", "CDLA-Permissive-2.0"),
     (r"cdla\.(?:dev|io)/sharing-1", "CDLA-Sharing-1.0"),
+    # Flickr's licence list (flickr.photos.licenses.getInfo) links licence 7, "No known copyright restrictions",
+    # to the Flickr Commons usage page and licence 8, "United States Government Work", to USA.gov's copyright page.
+    (r"^flickr\.com/commons/usage/?$", "NKC"),
+    (r"^usa\.gov/copyright(\.shtml)?/?$", "NoC-US"),
 )
 
 
@@ -159,7 +168,8 @@ def _from_cc_name(text: str) -> str | None:
             elements.append(token)
         elif re.fullmatch(r"[1-4](?:\.\d)?", token) and version is None and elements:
             version = token if "." in token else f"{token}.0"
-        elif version and port is None and re.fullmatch(r"[a-z]{2}", token) and token not in _FILLER:
+        elif version and port is None and re.fullmatch(r"[a-z]{2}", token) and token not in _FILLER \
+                and token not in _CC_ORDER:  # "... 4.0 (CC BY)" names the element again, not a port
             port = token
         elif token in _FILLER:
             continue
@@ -199,6 +209,14 @@ _FREE_TEXT: list[tuple[str, str]] = [
     (r"^gfdl([- ]1\.2)?$|^gfdl[- ]1\.2", "GFDL-1.2"),
     (r"^ogl[- ]uk[- ]3\.0$|^open government licen[cs]e( v| version )?3(\.0)?$|^ogl( v)?3(\.0)?$", "OGL-UK-3.0"),
     (r"^etalab[- ]2\.0$|^licence ouverte( / open licence)?( v| version )?2(\.0)?$|^open licence 2\.0$", "etalab-2.0"),
+    # The Open Data Commons licences by their titles (opendatacommons.org, SPDX full names): "Open Data Commons
+    # Open Database License v1.0", "Open Database License (ODbL) v1.0", "ODC Attribution License", "Open Data
+    # Commons Public Domain Dedication & License 1.0". A bare "Attribution License" is Flickr's CC BY 2.0, so the
+    # ODC-By title needs its "Open Data Commons" / "ODC".
+    (r"^(open data commons |odc )?open database licen[cs]e( \(odbl\))?,?( v| version)? ?(1\.0)?$", "ODbL-1.0"),
+    (r"^(open data commons|odc) attribution licen[cs]e( \(odc[- ]by\))?,?( v| version)? ?(1\.0)?$", "ODC-By-1.0"),
+    (r"^(open data commons |odc )?public domain dedication (and|&) licen[cs]e( \(pddl\))?,?( v| version)? ?(1\.0)?$",
+     "PDDL-1.0"),
     (r"^odc[- ]by([- ]1\.0)?$", "ODC-By-1.0"),
     (r"^odbl([- ]1\.0)?$", "ODbL-1.0"),
     (r"^pddl([- ]1\.0)?$", "PDDL-1.0"),
@@ -208,6 +226,76 @@ _FREE_TEXT: list[tuple[str, str]] = [
 _FREE_TEXT_RE = [(re.compile(p, re.IGNORECASE), lid) for p, lid in _FREE_TEXT]
 _RS_TITLES = {title.lower(): rid for rid, (_, title) in _RS.items()}
 _SPDX_CC = re.compile(r"^cc-by(-nc)?(-sa|-nd)?-[1-4]\.\d(-[a-z]{2,})?$", re.IGNORECASE)
+
+
+# A name with its abbreviation in parentheses, as licence titles and licence lists write them: CC's deed titles
+# ("Attribution 4.0 International (CC BY 4.0)"), Flickr's licence 9 ("Public Domain Dedication (CC0)"), Open Data
+# Commons' titles ("Open Database License (ODbL) v1.0"). The abbreviation must be recognized, and the name must
+# either be recognized as the same licence or use only words of that licence's official title; anything else
+# (a name that says more, or something else) leaves the statement unrecognized.
+_PARENTHESISED = re.compile(r"^(?P<before>[^()]*)\((?P<abbr>[^()]+)\)(?P<after>[^()]*)$")
+_TITLE_WORDS = {
+    "CC0-1.0": "Creative Commons CC0 1.0 Universal Public Domain Dedication",  # the deed's title
+    "PDM-1.0": "Creative Commons Public Domain Mark 1.0",
+    "ODbL-1.0": "Open Data Commons Open Database License v1.0",
+    "ODC-By-1.0": "Open Data Commons Attribution License v1.0",
+    "PDDL-1.0": "Open Data Commons Public Domain Dedication and License v1.0",
+}
+
+
+def _title_words(text: str) -> set[str]:
+    return {"license" if w == "licence" else w for w in _tokens(text) if w not in ("the", "v", "version")}
+
+
+def _same_licence(a: str, b: str) -> str | None:
+    """The more specific of two ids naming one licence: equal, or a versionless CC id and a versioned one."""
+    if a == b:
+        return a
+    if a.startswith("CC-") and b.startswith(a + "-"):
+        return b
+    if b.startswith("CC-") and a.startswith(b + "-"):
+        return a
+    return None
+
+
+def _from_name_and_abbreviation(text: str) -> tuple[str, str] | None:
+    match = _PARENTHESISED.match(text)
+    if not match:
+        return None
+    abbreviation = _from_text(match["abbr"])
+    name = f"{match['before']} {match['after']}".strip(" ,;:-")
+    if not abbreviation or abbreviation[0] == UNKNOWN or not name:
+        return None
+    named = _from_text(name)
+    if named:  # a name pdcorpus knows: it must name the same licence
+        both = _same_licence(named[0], abbreviation[0])
+        return (both, "name with its abbreviation") if both else None
+    words = _title_words(name)
+    title = _TITLE_WORDS.get(abbreviation[0])
+    if title and words and words <= _title_words(title):
+        return abbreviation[0], "name with its abbreviation"
+    return None
+
+
+# Creative Commons' marking of a work, as its licence chooser writes it ("This work is licensed under a Creative
+# Commons Attribution 4.0 International License."; the chooser lets the creator change "work" to what the work is)
+# and its short form ("Licensed under CC BY 4.0"). Only the whole sentence around one CC licence name: any other
+# words ("except where otherwise noted", a rights holder's notice) leave the statement unrecognized.
+_MARKING = re.compile(
+    r"^(?:this (?:work|image|photo|photograph|picture|text|book|article|video|recording|dataset|document|file|item)"
+    r" is )?licensed under (?:a |an |the )?(?P<name>[^;:,()]+?)\.?$", re.IGNORECASE)
+
+
+def _from_marking_sentence(text: str) -> tuple[str, str] | None:
+    match = _MARKING.match(text)
+    if not match:
+        return None
+    name = match["name"].strip()
+    spdx = _from_text(name) if _SPDX_CC.match(name) else None
+    found = spdx[0] if spdx else _from_cc_name(name)
+    if found and found.startswith("CC-"):  # a CC licence, not CC0 (whose own marking says "waived", not "licensed")
+        return found, "creative commons marking sentence"
+    return None
 
 
 def _from_text(text: str) -> tuple[str, str] | None:
@@ -229,7 +317,7 @@ def _from_text(text: str) -> tuple[str, str] | None:
     found = _from_cc_name(t)
     if found:
         return found, "creative commons name"
-    return None
+    return _from_name_and_abbreviation(t) or _from_marking_sentence(t)
 
 
 # -- structured fields ---------------------------------------------------------
