@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pdcorpus.io.parquet import parse_size
 import pdcorpus.io  # noqa: F401  (registers the image reader)
 from pdcorpus.io.readers import DEFAULT_MAX_CHARS, FORMATS, MAPPABLE
+from pdcorpus.fetch.options import FetchOptions
 from pdcorpus.stages import REGISTRY, Stage
 
 Loc = tuple[Union[str, int], ...]
@@ -44,17 +45,25 @@ class _Strict(BaseModel):
 
 
 class ReadConfig(_Strict):
-    format: Literal["jsonl", "parquet", "csv", "text", "images"]
+    format: Literal["jsonl", "parquet", "csv", "text", "images", "urls"]
     paths: list[str] = Field(min_length=1)
     delimiter: str = Field(",", min_length=1, max_length=1, description="csv (and images' CSV sidecars)")
     max_pixels: int | None = Field(178_956_970, ge=1, description="images: larger ones are set aside")
     verify: bool = Field(True, description="images: decode enough to catch truncated files")
     storage_options: dict[str, Any] = Field(default_factory=dict)
+    fetch: FetchOptions | None = Field(None, description="urls: how to fetch (pdcorpus.fetch.options)")
 
     @field_validator("paths", mode="before")
     @classmethod
     def _one_path(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _fetch_block(self) -> "ReadConfig":
+        if (self.format == "urls") != (self.fetch is not None):
+            raise ValueError("a urls source needs a fetch block (at least fetch.contact)" if self.format == "urls"
+                             else "read.fetch is for format urls; to fetch the url of records, add a fetch stage")
+        return self
 
 
 class SourceLicense(_Strict):

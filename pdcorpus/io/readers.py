@@ -32,7 +32,7 @@ from pdcorpus.io.parquet import is_local
 from pdcorpus.record import COLUMNS, QUALITY_TYPE, Record, content_hash
 from pdcorpus.stages.base import Reject, RejectSink, StageStats
 
-FORMATS = ("jsonl", "parquet", "csv", "text", "images")
+FORMATS = ("jsonl", "parquet", "csv", "text", "images", "urls")
 
 # Record columns a source may fill from its input; the rest are set by stages.
 MAPPABLE = ("id", "text", "caption", "url", "license", "date", "title", "author", "retrieved_at",
