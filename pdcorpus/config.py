@@ -27,6 +27,7 @@ from pdcorpus.io.readers import DEFAULT_MAX_CHARS, FORMATS, MAPPABLE
 from pdcorpus.locations import resolve_config_paths
 from pdcorpus.fetch.formats import NetworkReadOptions
 from pdcorpus.redact import redact, register_env
+from pdcorpus.fetch.options import FetchOptions
 from pdcorpus.stages import REGISTRY, Stage
 
 Loc = tuple[Union[str, int], ...]
@@ -47,7 +48,7 @@ class _Strict(BaseModel):
 
 
 class ReadConfig(_Strict, NetworkReadOptions):  # the network formats' keys, checked per format there
-    format: Literal["jsonl", "parquet", "csv", "text", "images", "warc", "hf", "oai-pmh"]
+    format: Literal["jsonl", "parquet", "csv", "text", "images", "warc", "hf", "oai-pmh", "urls"]
     paths: list[str] = Field(min_length=1)
     delimiter: str = Field(",", min_length=1, max_length=1, description="csv (and images' CSV sidecars)")
     max_pixels: int | None = Field(178_956_970, ge=1, description="images: larger ones are set aside")
@@ -55,11 +56,19 @@ class ReadConfig(_Strict, NetworkReadOptions):  # the network formats' keys, che
     allow_outside_paths: bool = Field(False, description="file names from data (image sidecars, text-folder "
                                       "listings) may lead out of their folder: absolute, '..', symlinks, URLs")
     storage_options: dict[str, Any] = Field(default_factory=dict)
+    fetch: FetchOptions | None = Field(None, description="urls: how to fetch (pdcorpus.fetch.options)")
 
     @field_validator("paths", mode="before")
     @classmethod
     def _one_path(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _fetch_block(self) -> "ReadConfig":
+        if (self.format == "urls") != (self.fetch is not None):
+            raise ValueError("a urls source needs a fetch block (at least fetch.contact)" if self.format == "urls"
+                             else "read.fetch is for format urls; to fetch the url of records, add a fetch stage")
+        return self
 
 
 class SourceLicense(_Strict):

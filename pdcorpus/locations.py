@@ -28,7 +28,7 @@ def resolve(path: str, base: str) -> str:
 
 
 # Stage options that name a file or folder (per stage kind).
-STAGE_PATHS = {"dedup": ("against",), "language": ("model_path",)}
+STAGE_PATHS = {"dedup": ("against",), "language": ("model_path",), "fetch": ("cache",)}
 
 
 def _resolve_stages(stages: Any, base: str) -> None:
@@ -63,4 +63,13 @@ def resolve_config_paths(data: dict[str, Any], config_file: str) -> None:
                 read["paths"] = resolve(paths, base)
             elif isinstance(paths, list):
                 read["paths"] = [resolve(p, base) if isinstance(p, str) else p for p in paths]
+            fetch = read.get("fetch")
+            if isinstance(fetch, dict) and isinstance(fetch.get("cache"), str):
+                fetch["cache"] = resolve(fetch["cache"], base)
+            dataset = read.get("dataset")
+            # an hf dataset is a local folder or a Hub id (ORG/NAME), which reads like a relative path:
+            # a folder beside the corpus file wins, as datasets itself prefers an existing folder
+            if read.get("format") == "hf" and isinstance(dataset, str) and not is_url(dataset) \
+                    and not os.path.isabs(dataset) and os.path.isdir(resolve(dataset, base)):
+                read["dataset"] = resolve(dataset, base)
         _resolve_stages(source.get("stages"), base)

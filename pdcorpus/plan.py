@@ -38,7 +38,7 @@ from pdcorpus.io.parquet import shard_name
 import fsspec
 
 from pdcorpus.errors import describe
-from pdcorpus.io.readers import READERS, InputError, InputFile
+from pdcorpus.io.readers import READERS, InputError, InputFile, expand_paths
 from pdcorpus.stages import REGISTRY, StageContext
 
 # Small text files are read many to a task, up to these bounds.
@@ -56,10 +56,13 @@ class ReadTask:
     index: int
     source: str
     files: tuple[InputFile, ...]
+    part: tuple[int, int, int] | None = None  # a reader's piece of one file (urls: lines first..stop, byte offset)
 
     @property
     def label(self) -> str:
         first = self.files[0].url
+        if self.part is not None:
+            return f"{first} lines {self.part[0]}-{self.part[1] - 1}"
         return first if len(self.files) == 1 else f"{first} (+{len(self.files) - 1} files)"
 
 
@@ -174,8 +177,10 @@ class Plan:
                 groups.append(group)
             else:
                 groups = [[f] for f in files]
+            split = getattr(READERS.get(source.read.format), "parts", None)  # a reader that cuts a file into tasks
             for group in groups:
-                tasks.append(ReadTask(len(tasks), source.name, tuple(group)))
+                for part in (split(group[0], source.read) if split is not None else [None]):
+                    tasks.append(ReadTask(len(tasks), source.name, tuple(group), part))
         return tasks
 
     def next_reducer(self, phase: Phase) -> Phase | None:

@@ -367,6 +367,8 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
         options.update(max_pixels=source.read.max_pixels, verify=source.read.verify)
     reader_cls = READERS[source.read.format]
     options.update(reader_cls.config_options(source.read))
+    if source.read.format == "urls":
+        options.update(fetch=source.read.fetch, part=task.part, delimiter=source.read.delimiter)
     reader = reader_cls(source.name, fields=source.fields, metadata=source.metadata,
                         max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, **options)
     reader.work = (ctx.work_fs, f"{ctx.dir}/t{task.index:05d}.state")
@@ -374,9 +376,12 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
     stream = _chain(_counted(reader.read_all(task.files), progress), [s for _, s in stages])
     spilled = ctx.spill(stream)
     stats = {f"{source.name}/read": reader.stats.to_dict()}
+    if hasattr(reader, "fetch_stats"):  # a urls source: its fetching, counted as a step before the source's stages
+        stats[f"{source.name}/-1/fetch"] = reader.fetch_stats.to_dict()
     stats.update({key: stage.stats.to_dict() for key, stage in stages})
     inputs = [{"source": source.name, "path": redact(f.url, plan.loaded.env), "bytes": f.size,
-               "sha256": _input_sha256(reader, f, source.read.storage_options, plan.loaded.env)} for f in task.files]
+               "sha256": _input_sha256(reader, f, source.read.storage_options, plan.loaded.env)} for f in task.files
+              if task.part is None or task.part[0] == 1]  # a file cut into parts is listed once
     return {**spilled, "stats": stats, "inputs": inputs, **sinks.close()}
 
 

@@ -10,3 +10,7 @@ from pdcorpus.fetch.oai import OaiReader  # noqa: E402
 from pdcorpus.fetch.warc import WarcReader  # noqa: E402
 
 READERS.update({"warc": WarcReader, "hf": HfReader, "oai-pmh": OaiReader})
+
+from pdcorpus.fetch.urls import UrlReader  # noqa: E402  (a list of URLs, fetched)
+
+READERS["urls"] = UrlReader

@@ -37,7 +37,7 @@ from pdcorpus.ownership import file_identity
 from pdcorpus.record import COLUMNS, QUALITY_TYPE, Record, content_hash
 from pdcorpus.stages.base import Reject, RejectSink, StageStats
 
-FORMATS = ("jsonl", "parquet", "csv", "text", "images", "warc", "hf", "oai-pmh")
+FORMATS = ("jsonl", "parquet", "csv", "text", "images", "warc", "hf", "oai-pmh", "urls")
 
 # Record columns a source may fill from its input; the rest are set by stages.
 MAPPABLE = ("id", "text", "caption", "url", "license", "date", "title", "author", "retrieved_at",

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from pdcorpus.fetch.report import crawled, crawled_markdown
 from pdcorpus.publish.card import PUBLIC_DOMAIN_KINDS, UNDECIDED, CorpusFacts, _datasets_resource, facts
 from pdcorpus.rights.licenses import Kind, lookup
 
@@ -259,10 +260,13 @@ def _data_sources(f: CorpusFacts) -> tuple[dict, list[str]]:
            _heading("2.2.2"), "",
            f"Have you obtained private datasets from third parties that are not licensed as described in Section "
            f"2.2.1? {none_here}. For other training data: {PROVIDER.lower()}", "",
-           _heading("2.3"), "",
-           f"Were crawlers used by the provider or on its behalf? {none_here}: pdcorpus has no crawler; it read the "
+           _heading("2.3"), ""]
+    crawl = crawled(m)  # a build that fetched URLs (pdcorpus.fetch) crawled; one that read files did not
+    md += crawled_markdown(crawl) + [f"For other training data: {PROVIDER.lower()}", ""] if crawl else [
+           f"Were crawlers used by the provider or on its behalf? {none_here}: pdcorpus fetched nothing; it read the "
            f"{_n(len(m.get('inputs') or []))} input files named in the corpus file ({_n(input_bytes)} bytes, each "
-           f"listed with its sha256 in the manifest). For other training data: {PROVIDER.lower()}", "",
+           f"listed with its sha256 in the manifest). For other training data: {PROVIDER.lower()}", ""]
+    md += [
            _heading("2.4"), "",
            f"Was data from user interactions with the AI model, or with the provider's other services or products, "
            f"used? {none_here}. For other training data: {PROVIDER.lower()}", "",
@@ -284,8 +288,9 @@ def _data_sources(f: CorpusFacts) -> tuple[dict, list[str]]:
                     private_datasets=_section("2.2",
                                               commercially_licensed=not_here("2.2.1"),
                                               other_third_parties=not_here("2.2.2")),
-                    crawled_data=not_here("2.3", crawler=None, input_files=len(m.get("inputs") or []),
-                                          note="pdcorpus has no crawler; it reads the input files of the corpus file"),
+                    crawled_data=_section("2.3", used_for_this_corpus=True, crawl=crawl, other_training_data=_left())
+                    if crawl else not_here("2.3", crawler=None, input_files=len(m.get("inputs") or []),
+                                           note="pdcorpus fetched nothing; it read the input files of the corpus file"),
                     user_data=not_here("2.4"),
                     synthetic_data=not_here("2.5", note="pdcorpus generates no data"),
                     other_sources=not_here("2.6"))

@@ -9,6 +9,7 @@ from pdcorpus.stages.filters import LengthFilter
 from pdcorpus.stages.language import LanguageStage
 from pdcorpus.stages.quality import NormalizeStage, QualityStage
 from pdcorpus.stages.rights import RightsStage
+from pdcorpus.fetch.stage import FetchStage
 
 # YAML key -> stage class. A stage's ``Params`` model validates its config.
 REGISTRY: dict[str, type] = {
@@ -18,6 +19,7 @@ REGISTRY: dict[str, type] = {
     "language": LanguageStage,
     "normalize": NormalizeStage,
     "quality": QualityStage,
+    "fetch": FetchStage,
 }
 
 __all__ = ["REGISTRY", "ExactDedup", "FilterStage", "GlobalStage", "LanguageStage", "LengthFilter", "MapStage", "MinHashDedup",
