@@ -1,6 +1,6 @@
 """Near-dedup (MinHash LSH) against the benchmark generator's ground truth: quality, speed, memory.
 
-    python benchmarks/bench_near_dedup.py [--docs-dir benchmarks/data/corpus] [--runs 3] [--workers 2]
+    python benchmarks/bench_near_dedup.py [--docs-dir benchmarks/data/corpus] [--runs 3] [--workers 2] [--margin 0.1]
 
 1. Quality: builds the benchmark corpus with only `dedup: {method: minhash, threshold: T}` and compares
    the clusters it made (kept records' `dedup_cluster`, rejects' "near-duplicate of X") with the truth:
@@ -17,7 +17,14 @@
    by `generate_corpus.py --docs 1000000 --files 40 --seed 1 --out benchmarks/data/corpus-1m`), to show
    that a worker's peak does not grow with the corpus.
 
-Writes the "Near-dedup (MinHash)" section of benchmarks/RESULTS.md.
+4. Near the threshold: the same build with exact decisions near the threshold (`exact_margin`, the
+   default) and without (`exact_margin: 0`), run alternately `--runs` times each: recall by band of true
+   similarity (>= t + 0.05, [t, t + 0.05), [t - 0.05, t), < t - 0.05), removals by the same bands, wall and
+   CPU time of each, and their ratio.
+
+Writes the "Near-dedup (MinHash)" section of benchmarks/RESULTS.md and the raw figures to
+benchmarks/results/near-dedup.json (`--json`). The memory run on 1M documents is skipped (and said so)
+when its corpus is not there.
 """
 
 from __future__ import annotations
@@ -82,6 +89,8 @@ def tree_rss(root: int) -> tuple[int, int]:
 
 
 def run_build(config: Path, workers: int) -> dict:
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "pdcorpus.cli", "build", str(config), "--workers", str(workers),
                              "--fresh", "-q", "--keep-work"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -99,15 +108,20 @@ def run_build(config: Path, workers: int) -> dict:
     sampler.join()
     if proc.returncode:
         raise SystemExit(f"build failed: {err.decode()[-2000:]}")
-    return {"wall": time.perf_counter() - start, "tree_rss": peaks[0], "worker_rss": peaks[1]}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the build and the workers it waited for: less sensitive than wall time to other load
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": time.perf_counter() - start, "cpu": cpu, "tree_rss": peaks[0], "worker_rss": peaks[1]}
 
 
-def write_config(path: Path, output: Path, patterns: list[str], threshold: float, extra_stages: str = "") -> None:
+def write_config(path: Path, output: Path, patterns: list[str], threshold: float, extra_stages: str = "",
+                 margin: float | None = None) -> None:
+    margin_option = "" if margin is None else f", exact_margin: {margin}"
     path.write_text(
         f"name: near-dedup-bench\noutput: {output}\nsources:\n"
         f"  - name: bench\n    read: {{format: jsonl, paths: {json.dumps(patterns)}}}\n"
         f"    fields: {{id: doc_id, text: text}}\n    metadata: null\n"
-        f"stages:\n{extra_stages}  - dedup: {{method: minhash, threshold: {threshold}}}\n"
+        f"stages:\n{extra_stages}  - dedup: {{method: minhash, threshold: {threshold}{margin_option}}}\n"
         f"shards: {{max_bytes: 256MB}}\n")
 
 
@@ -197,18 +211,97 @@ def write_section(text: str) -> None:
     results.write_text("".join(kept).rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n")
 
 
+def similarity_band(j: float, t: float) -> str:
+    """Which of four bands around the threshold a true similarity falls in (bounds rounded: 0.8 + 0.05
+    is 0.8500000000000001 in floating point)."""
+    if j >= round(t + 0.05, 6):
+        return "high"
+    if j >= t:
+        return "above"
+    if j >= round(t - 0.05, 6):
+        return "below"
+    return "low"
+
+
+BAND_LABELS = {"high": "≥ t + 0.05", "above": "[t, t + 0.05)", "below": "[t − 0.05, t)", "low": "< t − 0.05"}
+
+
+def quality(output: Path, threshold: float, truth: dict[tuple[str, str], float], sim) -> dict:
+    """Clusters and removals of one build against the truth, by band of true similarity."""
+    manifest = json.loads((output / "manifest.json").read_text())
+    member = clusters_of(output)
+    removals = removals_of(output)
+    by_cluster: dict[str, list[str]] = {}
+    for doc, cluster in member.items():
+        by_cluster.setdefault(cluster, []).append(doc)
+    predicted = {tuple(sorted(p)) for docs in by_cluster.values() for p in itertools.combinations(docs, 2)}
+    recall = {band: [0, 0] for band in BAND_LABELS}
+    missed_high: list[float] = []
+    for pair, j in truth.items():
+        band = similarity_band(j, threshold)
+        recall[band][1] += 1
+        if pair in predicted:
+            recall[band][0] += 1
+        elif band == "high":
+            missed_high.append(j)
+    removed = {band: 0 for band in BAND_LABELS}
+    removal_j = []
+    for doc, survivor in removals:
+        j = sim(doc, survivor)
+        removal_j.append(j)
+        removed[similarity_band(j, threshold)] += 1
+    predicted_j = [sim(a, b) for a, b in predicted]
+    true_pairs = {p for p, j in truth.items() if j >= threshold}
+    return {
+        "shards": {s["path"]: s["sha256"] for s in manifest["shards"]},
+        "near_dedup": next(iter(manifest["near_dedup"].values())),
+        "records_in": manifest["records_in"], "records_out": manifest["records_out"],
+        "recall_by_band": {band: {"pairs": total, "found": found} for band, (found, total) in recall.items()},
+        "missed_high": sorted(missed_high),
+        "removed_by_band": removed, "removals": len(removals),
+        "removal_true_j_min": min(removal_j) if removal_j else None,
+        "pairs_in_clusters": len(predicted),
+        "pairs_in_clusters_below_t": sum(j < threshold for j in predicted_j),
+        "pairs_in_clusters_below_t_minus_0.05": sum(j < round(threshold - 0.05, 6) for j in predicted_j),
+        "recall_at_t": len(true_pairs & predicted) / len(true_pairs) if true_pairs else 1.0,
+        "precision_at_t": sum(j >= threshold for j in predicted_j) / len(predicted_j) if predicted_j else 1.0,
+        "removal_precision_at_t": sum(j >= threshold for j in removal_j) / len(removal_j) if removal_j else 1.0,
+        "recall_by_target": targets_found(predicted),
+    }
+
+
+TRUTH_DIR: Path = HERE / "data" / "corpus-truth"
+
+
+def targets_found(predicted: set) -> dict[str, list[int]]:
+    levels: dict[str, list[int]] = {}
+    for line in (TRUTH_DIR / "near_pairs.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        if row.get("target") is not None:
+            hit = levels.setdefault(str(row["target"]), [0, 0])
+            hit[0] += tuple(sorted((row["a"], row["b"]))) in predicted
+            hit[1] += 1
+    return levels
+
+
 def main() -> None:
+    global TRUTH_DIR
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs-dir", default=str(HERE / "data" / "corpus"))
     ap.add_argument("--truth", default=str(HERE / "data" / "corpus-truth"))
     ap.add_argument("--threshold", type=float, default=0.8)
+    ap.add_argument("--margin", type=float, default=0.1,
+                    help="exact_margin of the build 'with' exact decisions (the build 'without' has exact_margin: 0)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--big-dir", default=str(HERE / "data" / "corpus-1m"),
-                    help="a larger corpus for the memory measurement (generate_corpus.py --docs 1000000)")
-    ap.add_argument("--no-write", action="store_true")
+                    help="a larger corpus for the memory measurement (generate_corpus.py --docs 1000000); "
+                         "skipped, and said so, when it is not there")
+    ap.add_argument("--json", default=str(HERE / "results" / "near-dedup.json"), help="where the raw figures go")
+    ap.add_argument("--no-write", action="store_true", help="do not rewrite RESULTS.md (the JSON is still written)")
     args = ap.parse_args()
     docs_dir, truth_dir = Path(args.docs_dir).resolve(), Path(args.truth)  # the config lives elsewhere: paths in it are absolute
+    TRUTH_DIR = truth_dir
     files = sorted(docs_dir.glob("*.jsonl.gz"))
     if not files:
         raise SystemExit(f"no corpus in {docs_dir}: run benchmarks/generate_corpus.py first")
@@ -219,126 +312,214 @@ def main() -> None:
             for line in fh:
                 row = orjson.loads(line)
                 texts[row["doc_id"]] = row["text"]
+    cache: dict[str, set] = {}
 
+    def sh(doc: str) -> set:
+        if doc not in cache:
+            cache[doc] = shingles(texts[doc])
+        return cache[doc]
+
+    def sim(a: str, b: str) -> float:
+        return jaccard(sh(a), sh(b))
+
+    # The truth: every pair the generator made (near copies and exact copies), with its Jaccard measured
+    # here on the word 5-grams pdcorpus hashes.
+    pairs: set[tuple[str, str]] = set()
+    for line in (truth_dir / "near_pairs.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        pairs.add(tuple(sorted((row["a"], row["b"]))))
+    groups: dict[str, list[str]] = {}
+    for line in (truth_dir / "truth.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        if row.get("exact_group"):
+            groups.setdefault(row["exact_group"], []).append(row["doc_id"])
+    for members in groups.values():
+        pairs.update(tuple(sorted(p)) for p in itertools.combinations(members, 2))
+    truth = {p: sim(*p) for p in pairs if p[0] in texts and p[1] in texts}
+
+    settings = {"without": 0.0, "with": args.margin}
     work = Path(tempfile.mkdtemp(prefix="pdcorpus-near-"))
+    builds: dict[str, list[dict]] = {name: [] for name in settings}
     try:
-        config, output = work / "near.yaml", work / "out"
-        write_config(config, output, [str(docs_dir / "*.jsonl.gz")], args.threshold)
-        builds = [run_build(config, args.workers) for _ in range(args.runs)]
+        configs = {}
+        for name, margin in settings.items():
+            configs[name] = (work / f"near-{name}.yaml", work / f"out-{name}")
+            write_config(configs[name][0], configs[name][1], [str(docs_dir / "*.jsonl.gz")], args.threshold,
+                         margin=margin)
+        # Alternately, in the same session (the machine is shared): without, with; then with, without; ...
+        for run in range(args.runs):
+            for name in (list(settings) if run % 2 == 0 else list(settings)[::-1]):
+                config, output = configs[name]
+                result = run_build(config, args.workers)
+                manifest = json.loads((output / "manifest.json").read_text())
+                result["phases"] = {k: v["wall_seconds"] for k, v in manifest["timings"]["phases"].items()}
+                result["shards"] = [s["sha256"] for s in manifest["shards"]]
+                builds[name].append(result)
+        qualities = {name: quality(configs[name][1], args.threshold, truth, sim) for name in settings}
+        for name in settings:
+            assert len({tuple(b["shards"]) for b in builds[name]}) == 1, f"{name}: runs gave different shards"
+        output = configs["with"][1]
         manifest = json.loads((output / "manifest.json").read_text())
         member = clusters_of(output)
         removals = removals_of(output)
         edges = verified_edges(output)
 
-        # The truth: every pair the generator made, with its Jaccard measured on our shingles.
-        pairs: set[tuple[str, str]] = set()
-        for line in (truth_dir / "near_pairs.jsonl").read_text().splitlines():
-            row = json.loads(line)
-            pairs.add(tuple(sorted((row["a"], row["b"]))))
-        groups: dict[str, list[str]] = {}
-        for line in (truth_dir / "truth.jsonl").read_text().splitlines():
-            row = json.loads(line)
-            if row.get("exact_group"):
-                groups.setdefault(row["exact_group"], []).append(row["doc_id"])
-        for members in groups.values():
-            pairs.update(tuple(sorted(p)) for p in itertools.combinations(members, 2))
-        cache: dict[str, set] = {}
-
-        def sh(doc: str) -> set:
-            if doc not in cache:
-                cache[doc] = shingles(texts[doc])
-            return cache[doc]
-
-        true_pairs = {p for p in pairs if p[0] in texts and p[1] in texts and jaccard(sh(p[0]), sh(p[1])) >= args.threshold}
+        true_pairs = {p for p, j in truth.items() if j >= args.threshold}
         by_cluster: dict[str, list[str]] = {}
         for doc, cluster in member.items():
             by_cluster.setdefault(cluster, []).append(doc)
         predicted = {tuple(sorted(p)) for docs in by_cluster.values() for p in itertools.combinations(docs, 2)}
-        predicted_true = {p for p in predicted if jaccard(sh(p[0]), sh(p[1])) >= args.threshold}
+        predicted_true = {p for p in predicted if sim(*p) >= args.threshold}
         precision = len(predicted_true) / len(predicted) if predicted else 1.0
         recall = len(true_pairs & predicted) / len(true_pairs) if true_pairs else 1.0
-        edge_true = sum(jaccard(sh(a), sh(b)) >= args.threshold for a, b in edges)
-        removal_true = sum(jaccard(sh(a), sh(b)) >= args.threshold for a, b in removals)
+        edge_true = sum(sim(a, b) >= args.threshold for a, b in edges)
+        removal_true = sum(sim(a, b) >= args.threshold for a, b in removals)
         removal_precision = removal_true / len(removals) if removals else 1.0
         edge_precision = edge_true / len(edges) if edges else 1.0
-        levels = {}
-        for line in (truth_dir / "near_pairs.jsonl").read_text().splitlines():
-            row = json.loads(line)
-            if row.get("target") is not None:
-                pair = tuple(sorted((row["a"], row["b"])))
-                hit = levels.setdefault(row["target"], [0, 0])
-                hit[0] += pair in predicted
-                hit[1] += 1
-        missed_near = sorted(jaccard(sh(a), sh(b)) for a, b in true_pairs - predicted)
-        false_j = sorted(jaccard(sh(a), sh(b)) for a, b in predicted - predicted_true)
+        missed_near = sorted(sim(a, b) for a, b in true_pairs - predicted)
+        false_j = sorted(sim(a, b) for a, b in predicted - predicted_true)
 
         # Speed of the signature stage alone, on one core.
         sample = list(texts.values())[:20000]
         sig_rate = signature_speed(sample, args.runs)
 
-        # Memory: a worker's peak for the corpus and for one ten times larger.
+        # Memory: a worker's peak for the corpus and for one ten times larger (when it was generated).
         big = Path(args.big_dir).resolve()
-        if not list(big.glob("*.jsonl.gz")):
-            raise SystemExit(f"no larger corpus in {big}: run generate_corpus.py --docs 1000000 --files 40 "
-                             f"--seed 1 --out {big}")
-        big_config, big_output = work / "big.yaml", work / "big-out"
-        write_config(big_config, big_output, [str(big / "*.jsonl.gz")], args.threshold)
-        big_build = run_build(big_config, args.workers)
-        big_manifest = json.loads((big_output / "manifest.json").read_text())
-        big_info = next(iter(big_manifest["near_dedup"].values()))
+        big_build = big_manifest = big_info = None
+        if list(big.glob("*.jsonl.gz")):
+            big_config, big_output = work / "big.yaml", work / "big-out"
+            write_config(big_config, big_output, [str(big / "*.jsonl.gz")], args.threshold)
+            big_build = run_build(big_config, args.workers)
+            big_manifest = json.loads((big_output / "manifest.json").read_text())
+            big_info = next(iter(big_manifest["near_dedup"].values()))
     finally:
         ended_load = ", ".join(open("/proc/loadavg").read().split()[:3])
         shutil.rmtree(work, ignore_errors=True)
 
-    wall = statistics.median(b["wall"] for b in builds)
+    t = args.threshold
+    walls = {name: [b["wall"] for b in runs] for name, runs in builds.items()}
+    cpus = {name: [b["cpu"] for b in runs] for name, runs in builds.items()}
+    cpu_ratio = statistics.median(cpus["with"]) / statistics.median(cpus["without"])
+    wall = statistics.median(walls["with"])
+    ratio = statistics.median(walls["with"]) / statistics.median(walls["without"])
+    pair_ratios = [w / o for w, o in zip(walls["with"], walls["without"])]
+    cluster_phase = {name: statistics.median(next(v for k, v in b["phases"].items() if k.endswith("-clusters"))
+                                             for b in runs) for name, runs in builds.items()}
     docs = manifest["records_in"]
     info = next(iter(manifest["near_dedup"].values()))
+    when = time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())
+    raw = {"run_at": when, "time_ratio_wall": ratio, "time_ratio_cpu": cpu_ratio, "machine": started, "load_at_end": ended_load, "threshold": t, "margin": args.margin,
+           "workers": args.workers, "runs": args.runs, "docs": docs, "files": len(files),
+           "truth_pairs": len(truth), "builds": builds, "quality": qualities,
+           "signature_docs_per_s": sig_rate, "removal_precision": removal_precision, "precision": precision,
+           "recall": recall, "edge_precision": edge_precision,
+           "big": None if big_build is None else {"build": big_build, "records_in": big_manifest["records_in"],
+                                                   "near_dedup": big_info}}
     lines = [
         "## Near-dedup (MinHash)",
         "",
-        f"Run on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `benchmarks/bench_near_dedup.py` "
-        f"(medians of {args.runs} runs). Machine: {started}; at the end {ended_load} (shared machine).",
+        f"Run on {when} by `benchmarks/bench_near_dedup.py` "
+        f"({args.runs} runs of each setting, alternating; medians). Machine: {started}; at the end {ended_load} "
+        "(shared machine). Raw figures: `benchmarks/results/near-dedup.json`.",
         "",
         f"Input: the benchmark corpus, {docs:,} documents in {len(files)} JSONL.gz files "
         f"(`generate_corpus.py --seed 0`): near copies made at Jaccard targets 0.95 … 0.5, and exact copies. "
-        f"Pipeline: `dedup: {{method: minhash, threshold: {args.threshold}}}` alone "
+        f"Pipeline: `dedup: {{method: minhash, threshold: {t}}}` alone "
         f"(num_perm {info['num_perm']}, word {info['ngram']}-grams, {info['bands']} bands x {info['rows']} rows, "
         f"chosen from the threshold), {args.workers} workers.",
+        "",
+        f"### Near the threshold: exact decisions within `exact_margin` ({args.margin}) of it",
+        "",
+        f"A candidate pair whose estimate (agreement of the 128-permutation signatures) is within "
+        f"`exact_margin` of the threshold is decided on the exact Jaccard similarity of the two records' "
+        f"shingle sets, recomputed from their texts in the clusters phase (only for the records of such pairs). "
+        f"\"without\" is the same code with `exact_margin: 0` (decisions on the estimate alone, as before). "
+        f"Truth: {len(truth):,} pairs the generator made (near and exact copies), their true Jaccard measured here "
+        f"on the word 5-grams; \"found\" = both records in one cluster (a survivor and the records removed in its "
+        f"place); \"removed\" = a record removed, by the true Jaccard with the survivor kept in its place.",
+        "",
+        "| true Jaccard (t = %s) | pairs | found, without | found, with |" % t,
+        "|---|---|---|---|",
+    ]
+    for band, label in BAND_LABELS.items():
+        row = [qualities[n]["recall_by_band"][band] for n in settings]
+        total = row[0]["pairs"]
+        cells = [f"{r['found']:,} ({r['found'] / total:.2%})" if total else "—" for r in row]
+        lines.append(f"| {label} | {total:,} | {cells[0]} | {cells[1]} |")
+    lines += [
+        "",
+        "| removed records, by true Jaccard with their survivor | without | with |",
+        "|---|---|---|",
+    ]
+    for band, label in BAND_LABELS.items():
+        lines.append(f"| {label} | {qualities['without']['removed_by_band'][band]:,} | "
+                     f"{qualities['with']['removed_by_band'][band]:,} |")
+    q0, q1 = qualities["without"], qualities["with"]
+    lines += [
+        f"| all removals / lowest true Jaccard of a removal | {q0['removals']:,} / {q0['removal_true_j_min']:.3f} | "
+        f"{q1['removals']:,} / {q1['removal_true_j_min']:.3f} |",
+        f"| pairs in one cluster below t − 0.05 (two removed copies of one survivor) | "
+        f"{q0['pairs_in_clusters_below_t_minus_0.05']:,} | {q1['pairs_in_clusters_below_t_minus_0.05']:,} |",
+        f"| pairs decided on exact similarity / records whose texts were read for it | 0 / 0 | "
+        f"{q1['near_dedup'].get('exact_pairs', 0):,} / {q1['near_dedup'].get('exact_records', 0):,} |",
+        f"| whole build, wall (median; each run) | {statistics.median(walls['without']):.1f} s "
+        f"({', '.join(f'{w:.1f}' for w in walls['without'])}) | {statistics.median(walls['with']):.1f} s "
+        f"({', '.join(f'{w:.1f}' for w in walls['with'])}) |",
+        f"| whole build, CPU seconds of the build's processes (median; each run) | "
+        f"{statistics.median(cpus['without']):.1f} s ({', '.join(f'{c:.1f}' for c in cpus['without'])}) | "
+        f"{statistics.median(cpus['with']):.1f} s ({', '.join(f'{c:.1f}' for c in cpus['with'])}) |",
+        f"| clusters phase, wall (median) | {cluster_phase['without']:.2f} s | {cluster_phase['with']:.2f} s |",
+        "",
+        f"Time with / without: **{ratio:.3f}** in wall time (ratio of medians; of the runs paired in order: "
+        f"{', '.join(f'{r:.3f}' for r in pair_ratios)}), **{cpu_ratio:.3f}** in CPU time. "
+        f"Missed pairs ≥ t + 0.05: without {len(q0['missed_high'])} "
+        f"({', '.join(f'{j:.3f}' for j in q0['missed_high'][:12])}{' …' if len(q0['missed_high']) > 12 else ''}), "
+        f"with {len(q1['missed_high'])} ({', '.join(f'{j:.3f}' for j in q1['missed_high'][:12])}"
+        f"{' …' if len(q1['missed_high']) > 12 else ''}). Each setting gave the same shards in all its runs.",
+        "",
+        f"### With exact decisions (the default): quality, speed, memory",
         "",
         "| measure | value |",
         "|---|---|",
         f"| **removal precision** (removed records whose true Jaccard with the record kept in their place "
-        f">= {args.threshold}) | **{removal_precision:.3f}** ({removal_true:,} of {len(removals):,}) |",
-        f"| precision (pairs in one cluster whose true Jaccard >= {args.threshold}) | **{precision:.3f}** "
+        f">= {t}) | **{removal_precision:.3f}** ({removal_true:,} of {len(removals):,}) |",
+        f"| precision (pairs in one cluster whose true Jaccard >= {t}) | **{precision:.3f}** "
         f"({len(predicted_true):,} of {len(predicted):,}) |",
-        f"| recall (true pairs, Jaccard >= {args.threshold}, found in one cluster) | **{recall:.3f}** "
+        f"| recall (true pairs, Jaccard >= {t}, found in one cluster) | **{recall:.3f}** "
         f"({len(true_pairs & predicted):,} of {len(true_pairs):,}) |",
-        f"| edge precision (pairs verified on signatures) | {edge_precision:.3f} ({edge_true:,} of {len(edges):,}) |",
+        f"| edge precision (candidate pairs whose estimate >= {t}) | {edge_precision:.3f} "
+        f"({edge_true:,} of {len(edges):,}) |",
         f"| candidate pairs from the bands / verified | {info['candidate_pairs']:,} / {info['similar_pairs']:,} |",
         f"| clusters / records in clusters | {info['clusters']:,} / {info['records_in_clusters']:,} |",
         f"| signature stage alone, 1 core | **{sig_rate:,.0f} docs/s** |",
         f"| whole build, wall | {wall:.1f} s, {docs / wall / args.workers:,.0f} docs/s per core |",
-        f"| peak RSS of one process (largest worker), {docs:,} docs | {builds[-1]['worker_rss'] / 2**20:,.0f} MiB |",
-        f"| peak RSS of one process, {big_manifest['records_in']:,} docs | "
-        f"**{big_build['worker_rss'] / 2**20:,.0f} MiB** |",
-        f"| peak RSS of the whole process tree, {docs:,} / {big_manifest['records_in']:,} docs | "
-        f"{builds[-1]['tree_rss'] / 2**20:,.0f} / {big_build['tree_rss'] / 2**20:,.0f} MiB |",
-        f"| whole build of {big_manifest['records_in']:,} docs, wall | {big_build['wall']:.1f} s, "
-        f"{big_manifest['records_in'] / big_build['wall'] / args.workers:,.0f} docs/s per core; "
-        f"{big_info['records_in_clusters']:,} records in {big_info['clusters']:,} clusters |",
+        f"| peak RSS of one process (largest worker), {docs:,} docs | {builds['with'][-1]['worker_rss'] / 2**20:,.0f} MiB |",
+        f"| peak RSS of the whole process tree, {docs:,} docs | {builds['with'][-1]['tree_rss'] / 2**20:,.0f} MiB |",
+    ]
+    if big_build is not None:
+        lines += [
+            f"| peak RSS of one process, {big_manifest['records_in']:,} docs | "
+            f"**{big_build['worker_rss'] / 2**20:,.0f} MiB** |",
+            f"| peak RSS of the whole process tree, {big_manifest['records_in']:,} docs | "
+            f"{big_build['tree_rss'] / 2**20:,.0f} MiB |",
+            f"| whole build of {big_manifest['records_in']:,} docs, wall | {big_build['wall']:.1f} s, "
+            f"{big_manifest['records_in'] / big_build['wall'] / args.workers:,.0f} docs/s per core; "
+            f"{big_info['records_in_clusters']:,} records in {big_info['clusters']:,} clusters |",
+        ]
+    lines += [
         "",
         "Recall by the generator's similarity target (pairs of an original and its near copy; targets are "
         "approximate, the true Jaccard of a pair varies around its target):",
         "",
-        "| target | pairs | found in one cluster |",
-        "|---|---|---|",
+        "| target | pairs | found, without | found, with |",
+        "|---|---|---|---|",
     ]
-    for target in sorted(levels, reverse=True):
-        found, total = levels[target]
-        lines.append(f"| {target} | {total:,} | {found / total:.3f} |")
+    for target in sorted(q1["recall_by_target"], key=float, reverse=True):
+        (f0, total), (f1, _) = q0["recall_by_target"][target], q1["recall_by_target"][target]
+        lines.append(f"| {target} | {total:,} | {f0 / total:.3f} | {f1 / total:.3f} |")
     lines += [
         "",
-        f"Missed true pairs: {len(missed_near):,}"
+        f"Missed true pairs (with): {len(missed_near):,}"
         + (f", true Jaccard from {missed_near[0]:.3f} to {missed_near[-1]:.3f} (median {statistics.median(missed_near):.3f})"
            if missed_near else "")
         + f". Pairs put together below the threshold: {len(false_j):,}"
@@ -347,11 +528,17 @@ def main() -> None:
         "",
         "How measured: true Jaccard from the texts, lower-cased `\\w+` words, 5-grams (what pdcorpus hashes). "
         "Peak RSS sampled from /proc every 50 ms (the largest single process, and the sum over the tree, which "
-        "counts shared pages once per process). The 1M-document corpus is generated like the first with "
-        "another seed (`--docs 1000000 --files 40 --seed 1`).",
+        "counts shared pages once per process). "
+        + ("The 1M-document corpus is generated like the first with another seed "
+           "(`--docs 1000000 --files 40 --seed 1`)." if big_build is not None else
+           f"The 1M-document memory run was not repeated this time (no corpus in `{args.big_dir}`; make it with "
+           "`generate_corpus.py --docs 1000000 --files 40 --seed 1`); the previous figures (2026-11-26, before "
+           "exact decisions): 481 MiB largest process, 243.4 s wall."),
     ]
     text = "\n".join(lines)
     print(text)
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(raw, indent=1, sort_keys=True) + "\n")
     if not args.no_write:
         write_section(text)
 

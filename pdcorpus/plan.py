@@ -95,6 +95,9 @@ class ClusterTask:
     index: int
     edges: tuple[str, ...]  # edge files of the bands phase
     signatures: tuple[str, ...]  # signature files of the upstream phase
+    # each upstream task's records (task index, its exchange units in order), where the texts of the
+    # pairs decided on exact similarity are read
+    records: tuple[tuple[int, tuple[Unit, ...]], ...] = ()
 
     @property
     def label(self) -> str:
@@ -200,14 +203,19 @@ class Plan:
 
     def cluster_tasks(self, band_results: list[dict[str, Any]], upstream: list[dict[str, Any]]) -> list[ClusterTask]:
         return [ClusterTask(0, tuple(r["edges_file"] for r in band_results if r.get("edges_file")),
-                            tuple(r["signatures_file"] for r in upstream if r.get("signatures_file")))]
+                            tuple(r["signatures_file"] for r in upstream if r.get("signatures_file")),
+                            tuple((r["task"], self._units(r)) for r in upstream if r.get("signatures_file")))]
+
+    @staticmethod
+    def _units(result: dict[str, Any]) -> tuple[Unit, ...]:
+        """An upstream task's exchange, in the order of its records' keys (see ``tasks.record_key``)."""
+        return tuple(Unit(result["file"], group, 0, rows, nbytes)
+                     for _, groups in sorted(result.get("index", {}).items()) for group, rows, nbytes in groups)
 
     def apply_tasks(self, upstream: list[dict[str, Any]], cluster_result: dict[str, Any]) -> list[ApplyTask]:
         tasks = []
         for result in upstream:
-            units = tuple(Unit(result["file"], group, 0, rows, nbytes)
-                          for _, groups in sorted(result.get("index", {}).items()) for group, rows, nbytes in groups)
-            tasks.append(ApplyTask(result["task"], units, cluster_result.get("decisions_file")))
+            tasks.append(ApplyTask(result["task"], self._units(result), cluster_result.get("decisions_file")))
         return tasks
 
     def shard_tasks(self, previous_results: list[dict[str, Any]]) -> list[ShardTask]:

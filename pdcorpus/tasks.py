@@ -27,7 +27,7 @@ from pdcorpus.ownership import file_identity, same_identity
 from pdcorpus.redact import redact
 from pdcorpus.plan import (ApplyTask, BucketTask, ClusterTask, Phase, Plan, PreviousReleaseTask, ReadTask,
                            ShardTask)
-from pdcorpus.stages.dedup import PREVIOUS, PREVIOUS_PREFIX, candidate_pairs
+from pdcorpus.stages.dedup import PREVIOUS, PREVIOUS_PREFIX, candidate_pairs, shingle_sets
 from pdcorpus.record import SCHEMA, Record, records_to_table, table_to_records
 from pdcorpus.stages.base import BucketReduceStage, Reject, Stage
 from pdcorpus.unique_ids import UniqueIds
@@ -507,7 +507,8 @@ def run_clusters(plan: Plan, phase: Phase, task: ClusterTask, progress: Progress
             ranks[key] = stage.rank(source, rid, key)
         if progress is not None:
             progress(table.num_rows)
-    decisions, counts = stage.clusters(map(tuple, edge_array.tolist()), signatures.__getitem__, ranks.__getitem__)
+    decisions, counts = stage.clusters(map(tuple, edge_array.tolist()), signatures.__getitem__, ranks.__getitem__,
+                                       _shingle_loader(ctx, stage, task) if stage.exact_margin > 0 else None)
     keys = sorted(decisions)
     table = pa.table({"key": pa.array(keys, pa.int64()), "keep": [decisions[k][0] for k in keys],
                       "cluster": [decisions[k][1] for k in keys], "size": pa.array([decisions[k][2] for k in keys],
@@ -515,6 +516,31 @@ def run_clusters(plan: Plan, phase: Phase, task: ClusterTask, progress: Progress
                      schema=DECISION_SCHEMA)
     path = _write_table(ctx.work_fs, ctx.exchange, table, plan.config.shards.compression)
     return {"decisions_file": path, "near_dedup": {**stage.describe(), **counts}}
+
+
+def _shingle_loader(ctx: TaskContext, stage, task: ClusterTask):
+    """For the pairs decided on exact similarity: the shingle sets of the records with the given keys,
+    from the texts in the upstream exchange (only the row groups that hold them are read)."""
+    def load(keys: list[int]) -> Callable[[int], np.ndarray]:
+        wanted: dict[int, list[int]] = {}
+        for key in keys:
+            wanted.setdefault(key >> 32, []).append(key & 0xFFFFFFFF)
+        found: dict[int, np.ndarray] = {}
+        for index, units in task.records:
+            positions = np.asarray(sorted(wanted.get(index, ())), dtype=np.int64)
+            if not len(positions):
+                continue
+            first = 0
+            for unit in units:
+                inside = positions[(positions >= first) & (positions < first + unit.rows)]
+                if len(inside):
+                    table = pa.Table.from_batches(list(read_units(ctx.work_fs, [unit], ["text", "caption"])))
+                    rows = table.take(pa.array(inside - first)).to_pylist()
+                    texts = [row["text"] if row["text"] is not None else (row["caption"] or "") for row in rows]
+                    found.update(zip((record_key(index, int(p)) for p in inside), shingle_sets(stage.hasher, texts)))
+                first += unit.rows
+        return found.__getitem__
+    return load
 
 
 def run_apply(plan: Plan, phase: Phase, task: ApplyTask, progress: Progress | None, strict: bool) -> dict:

@@ -1,9 +1,12 @@
-"""Deduplication across all sources: exact by content hash, near by MinHash LSH.
+"""Deduplication across all sources: exact by content hash, near by MinHash LSH (texts) or pHash (images).
 
 Which record of a duplicate cluster survives is decided by a rule, never by
 arrival order: the lowest ``(source priority, id)``, where a source's
 priority is its place in the config unless it states one. Ties (the same id
-twice) go to the earliest position in the input order of the plan.
+twice) go to the earliest position in the input order of the plan. Near
+duplicates put the record most others resemble between the two, and split
+each connected component around survivors, so that nothing is removed for
+resembling only a record that was itself removed.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ class DedupParams(StageParams):
     seed: int = 1
     bands: int | None = Field(None, ge=1)
     rows: int | None = Field(None, ge=1)
+    # minhash only: a pair whose estimate is within this of the threshold is decided on the exact Jaccard
+    # similarity of its records' shingle sets (0: on the estimate alone)
+    exact_margin: float = Field(0.1, ge=0, lt=1)
     # phash only (images): near-duplicates are images whose 64-bit perceptual hashes differ in at most this many bits
     max_distance: int = Field(4, ge=0, le=15)
 
@@ -160,9 +166,31 @@ class ExactDedup(BucketReduceStage):
             yield batch
 
 
-# A connected component of near-duplicates larger than this is resolved as one cluster (one survivor)
-# instead of being split around survivors, which costs members x survivors comparisons.
-MAX_COMPONENT_CENTERING = 5000
+# Candidate pairs are verified in blocks of this many (both sides' signatures stacked), to bound memory.
+VERIFY_BLOCK = 8192
+
+# A connected component of at most this many records is split without the survivor index.
+SMALL_COMPONENT = 32
+
+# What the clusters step needs of a record's text: its shingle set, for a list of keys at once.
+Shingles = Callable[[int], np.ndarray]
+ShingleLoader = Callable[[list[int]], Shingles]
+
+
+def shingle_sets(hasher: MinHasher, texts: list[str]) -> list[np.ndarray]:
+    """Each text's set of shingle hashes (sorted, distinct), as its signature was computed from."""
+    flat, offsets = hasher.shingles(texts)
+    return [np.unique(flat[offsets[i]:offsets[i + 1]]) for i in range(len(texts))]
+
+
+def exact_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard similarity of two sets given as sorted arrays of distinct hashes."""
+    if len(a) > len(b):
+        a, b = b, a
+    at = np.searchsorted(b, a)  # the smaller set looked up in the larger, both sorted
+    common = int(np.count_nonzero(b[np.minimum(at, len(b) - 1)] == a)) if len(b) else 0
+    union = len(a) + len(b) - common
+    return common / union if union else 0.0
 
 
 class MinHashDedup(GlobalStage):
@@ -170,18 +198,23 @@ class MinHashDedup(GlobalStage):
 
     Candidate pairs share a band of their signatures; a pair counts when its signatures agree on at
     least ``threshold`` of the permutations (the estimated Jaccard similarity), which removes most
-    of LSH's false positives; clusters are the connected components of the counted pairs.
+    of LSH's false positives. Where the estimate is within ``exact_margin`` of the threshold, where
+    128 permutations err either way often enough to matter (the standard error at 0.8 is 0.035), the
+    pair is decided on the exact Jaccard similarity of the two records' shingle sets instead,
+    recomputed from the texts of those records only. Clusters are split out of the connected
+    components of the counted pairs around survivors, so that nothing is removed by chaining.
     """
 
     name = "dedup"
     Params = DedupParams
 
     def __init__(self, method: str = "minhash", threshold: float = 0.8, num_perm: int = 128, ngram: int = 5,
-                 seed: int = 1, bands: int | None = None, rows: int | None = None,
+                 seed: int = 1, bands: int | None = None, rows: int | None = None, exact_margin: float = 0.1,
                  source_priority: dict[str, int] | None = None, against: str | None = None) -> None:
         super().__init__()
         self.method = "minhash"
         self.threshold = threshold
+        self.exact_margin = exact_margin
         self.hasher = MinHasher(num_perm=num_perm, ngram=ngram, seed=seed)
         # Every candidate is verified on its signatures, so the bands are chosen for recall: a missed
         # candidate is lost for good, a false one costs one comparison.
@@ -201,32 +234,113 @@ class MinHashDedup(GlobalStage):
             return -(1 << 30), id, key
         return self.source_priority.get(source, len(self.source_priority)), id, key
 
-    def signatures(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
-        return self.hasher.signatures([r.text if r.text is not None else (r.caption or "") for r in records])
+    @staticmethod
+    def text_of(record: Record) -> str:
+        """What is hashed of a record: its text, else its caption."""
+        return record.text if record.text is not None else (record.caption or "")
 
-    def similar(self, a: np.ndarray, b: np.ndarray) -> bool:
-        return float(np.mean(a == b)) >= self.threshold
+    def signatures(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
+        return self.hasher.signatures([self.text_of(r) for r in records])
 
     def band_keys(self, signatures: np.ndarray) -> np.ndarray:
         return band_hashes(signatures, self.bands, self.rows)
 
     def describe(self) -> dict[str, Any]:
         return {"method": "minhash", "threshold": self.threshold, "num_perm": self.hasher.num_perm,
-                "ngram": self.hasher.ngram, "bands": self.bands, "rows": self.rows}
+                "ngram": self.hasher.ngram, "bands": self.bands, "rows": self.rows,
+                "exact_margin": self.exact_margin}
+
+    # -- deciding pairs -------------------------------------------------------------------------------
+
+    def estimates(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Row by row, how alike two stacks of signatures are (higher: closer): the estimated Jaccard."""
+        return (a == b).mean(axis=1)
+
+    def uncertain(self, estimates: np.ndarray) -> np.ndarray:
+        """The pairs whose estimate is too near the threshold to decide on: decided on exact similarity."""
+        if self.exact_margin <= 0:
+            return np.zeros(len(estimates), dtype=bool)
+        return np.abs(estimates - self.threshold) <= self.exact_margin
+
+    def accepted(self, values: np.ndarray) -> np.ndarray:
+        """Which pairs are near-duplicates, given their similarity (estimated or exact)."""
+        return values >= self.threshold
+
+    def index_keys(self, signatures: np.ndarray) -> np.ndarray:
+        """uint64 [n, chunks]: keys of disjoint chunks of each signature such that any two signatures that
+        can be judged similar agree on a whole chunk (the pigeonhole principle: an accepted pair's estimate
+        is at least threshold - exact_margin, so it differs in at most m positions; m + 1 chunks).
+        Survivors are found by these keys, so the index misses no survivor a member is similar to."""
+        n, perm = signatures.shape
+        lowest = self.threshold - max(self.exact_margin, 0.0)
+        mismatches = 0
+        while mismatches < perm and (perm - mismatches - 1) / perm >= lowest - 1e-9:
+            mismatches += 1
+        chunks = min(perm, mismatches + 1)
+        bounds = [round(perm * i / chunks) for i in range(chunks + 1)]
+        keys = np.zeros((n, chunks), dtype=np.uint64)
+        with np.errstate(over="ignore"):  # wrapping arithmetic is the hash; a collision only adds a comparison
+            for chunk, (lo, hi) in enumerate(zip(bounds, bounds[1:])):
+                acc = np.zeros(n, dtype=np.uint64)
+                for j in range(lo, hi):
+                    acc = acc * np.uint64(0x100000001B3) + signatures[:, j].astype(np.uint64)
+                keys[:, chunk] = acc
+        return keys
 
     def clusters(self, edges: Iterable[tuple[int, int]], signature_of: Callable[[int], np.ndarray],
-                 rank_of: Callable[[int], tuple]) -> tuple[dict[int, tuple[bool, str, int, str]], dict[str, int]]:
-        """Verifies candidate pairs and joins them: key -> (keep, cluster id, cluster size, survivor id)."""
+                 rank_of: Callable[[int], tuple], shingles_for: ShingleLoader | None = None,
+                 ) -> tuple[dict[int, tuple[bool, str, int, str]], dict[str, int]]:
+        """Verifies candidate pairs and joins them: key -> (keep, cluster id, cluster size, survivor id).
+
+        ``shingles_for`` (keys -> lookup of their shingle sets) is called at most once, for the records
+        of the pairs that are not rejected outright; without it, uncertain pairs are decided on their
+        estimate alone.
+        """
+        edge_array = np.asarray(list(edges), dtype=np.int64).reshape(-1, 2)
+        estimates = np.empty(len(edge_array), dtype=np.float64)
+        for lo in range(0, len(edge_array), VERIFY_BLOCK):
+            block = edge_array[lo:lo + VERIFY_BLOCK]
+            estimates[lo:lo + len(block)] = self.estimates(np.stack([signature_of(k) for k in block[:, 0].tolist()]),
+                                                           np.stack([signature_of(k) for k in block[:, 1].tolist()]))
+        uncertain = self.uncertain(estimates)
+        shingles: Shingles | None = None
+        loaded = 0
+        # Every member of a cluster has a pair that is not rejected outright, so the shingle sets of
+        # these records are all that the centering below can need. They are needed where a pair is
+        # uncertain, or where a component has three members or more (its centering compares records that
+        # were not a candidate pair, which may be uncertain).
+        open_pairs = self.accepted(estimates) | uncertain
+        needed, seen = np.unique(edge_array[open_pairs], return_counts=True)
+        if shingles_for is not None and (uncertain.any() or (len(seen) and seen.max() > 1)):
+            shingles, loaded = shingles_for(needed.tolist()), len(needed)
+        exact: dict[tuple[int, int], float] = {}
+
+        def exact_of(a: int, b: int) -> float:
+            pair = (a, b) if a < b else (b, a)
+            if pair not in exact:
+                exact[pair] = exact_jaccard(shingles(a), shingles(b))
+            return exact[pair]
+
+        values = estimates.copy()
+        if shingles is not None:
+            for i in np.flatnonzero(uncertain).tolist():
+                values[i] = exact_of(*edge_array[i].tolist())
+        verified = self.accepted(values)
         found = UnionFind()
-        candidates = verified = 0
         degree: dict[int, int] = {}
-        for a, b in edges:
-            candidates += 1
-            if self.similar(signature_of(a), signature_of(b)):
-                verified += 1
-                found.union(a, b)
-                degree[a] = degree.get(a, 0) + 1
-                degree[b] = degree.get(b, 0) + 1
+        for a, b in edge_array[verified].tolist():
+            found.union(a, b)
+            degree[a] = degree.get(a, 0) + 1
+            degree[b] = degree.get(b, 0) + 1
+
+        def judge(centers: list[int], key: int) -> np.ndarray:
+            """The similarity of ``key`` to each of ``centers``; -inf where it is not a near-duplicate."""
+            est = self.estimates(np.stack([signature_of(c) for c in centers]), signature_of(key)[None, :])
+            out = est.astype(np.float64)
+            if shingles is not None:
+                for i in np.flatnonzero(self.uncertain(est)).tolist():
+                    out[i] = exact_of(centers[i], key)
+            return np.where(self.accepted(out), out, -np.inf)
 
         def survivor_rank(key: int) -> tuple:
             # source priority first; then the record most others resemble (the original of a set of
@@ -236,41 +350,64 @@ class MinHashDedup(GlobalStage):
 
         decisions: dict[int, tuple[bool, str, int, str]] = {}
         for members in found.groups().values():
-            for center, assigned in self._centers(members, signature_of, survivor_rank):
+            for center, assigned in self._centers(members, signature_of, survivor_rank, judge):
                 if len(assigned) == 1:  # similar to nothing kept: not a duplicate of anything
                     continue
                 center_id = rank_of(center)[1]  # the id
                 for key in assigned:
                     decisions[key] = (key == center, center_id, len(assigned), center_id)
-        counts = {"candidate_pairs": candidates, "similar_pairs": verified,
+        counts = {"candidate_pairs": len(edge_array), "similar_pairs": int(verified.sum()),
+                  "exact_pairs": len(exact), "exact_records": loaded,
                   "clusters": sum(1 for v in decisions.values() if v[0]), "records_in_clusters": len(decisions)}
         return decisions, counts
 
     def _centers(self, members: list[int], signature_of: Callable[[int], np.ndarray],
-                 rank_of: Callable[[int], tuple]) -> list[tuple[int, list[int]]]:
+                 rank_of: Callable[[int], tuple], judge: Callable[[list[int], int], np.ndarray],
+                 ) -> list[tuple[int, list[int]]]:
         """Splits a connected component into clusters around survivors, without chaining.
 
-        In rank order, a member joins the survivor it is most similar to, or becomes a survivor
-        itself: every record removed is similar to the record kept in its place, never only to a
-        record that was itself removed (a ~ b ~ c does not remove c when c is far from a).
+        In rank order, a member joins the survivor it is most similar to (ties: the better ranked), or
+        becomes a survivor itself: every record removed is similar to the record kept in its place, never
+        only to a record that was itself removed (a ~ b ~ c does not remove c when c is far from a).
+        Survivors are indexed by chunks of their signatures (``index_keys``), and a member is compared only
+        with the survivors it shares a chunk with, which are all it can be similar to: the same result as
+        comparing it with every survivor, in time that grows with the neighbours, not the component.
         """
         ordered = sorted(members, key=rank_of)
-        if len(ordered) > MAX_COMPONENT_CENTERING:  # pathological component: keep one, as connected components do
+        if len(ordered) == 2:  # one pair, which was accepted: the second joins the first
             return [(ordered[0], ordered)]
+        # A small component compares each member with every survivor (the same result, without an index).
+        small = len(ordered) <= SMALL_COMPONENT
+        keys = None if small else self.index_keys(np.stack([signature_of(k) for k in ordered]))
+        index: dict[tuple[int, int], list[int]] = {}
         centers: list[tuple[int, list[int]]] = []
-        for key in ordered:
-            signature = signature_of(key)
-            near = [(self.closeness(signature_of(c[0]), signature), -i) for i, c in enumerate(centers)
-                    if self.similar(signature_of(c[0]), signature)]
-            if not near:
-                centers.append((key, [key]))
-            else:  # the survivor it is closest to (ties: the better ranked)
-                centers[-max(near)[1]][1].append(key)
+        for position, key in enumerate(ordered):
+            if small:
+                candidates = list(range(len(centers)))
+            else:
+                row = keys[position].tolist()
+                candidates = sorted({c for chunk, h in enumerate(row) for c in index.get((chunk, h), ())})
+            if candidates:
+                values = judge([centers[c][0] for c in candidates], key)
+                best = int(np.argmax(values))  # the first of equals: the better ranked survivor
+                if values[best] > -np.inf:
+                    centers[candidates[best]][1].append(key)
+                    continue
+            if not small:
+                for chunk, h in enumerate(row):
+                    index.setdefault((chunk, h), []).append(len(centers))
+            centers.append((key, [key]))
         return centers
 
-    def closeness(self, a: np.ndarray, b: np.ndarray) -> float:
-        """How alike two signatures are (higher: closer): the estimated Jaccard similarity."""
-        return float(np.mean(a == b))
+    def shingle_loader(self, text_of: Callable[[int], str]) -> ShingleLoader | None:
+        """For ``clusters``: the shingle sets of records whose texts are at hand (None where not used)."""
+        def load(keys: list[int]) -> Shingles:
+            found: dict[int, np.ndarray] = {}
+            for lo in range(0, len(keys), 1024):
+                part = keys[lo:lo + 1024]
+                found.update(zip(part, shingle_sets(self.hasher, [text_of(k) for k in part])))
+            return found.__getitem__
+        return load if self.exact_margin > 0 else None
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         """In-memory near-dedup over a plain iterable (library use); output keeps input order."""
@@ -292,7 +429,8 @@ class MinHashDedup(GlobalStage):
                 buckets.setdefault((band, int(hashes[i, band])), []).append(int(i))
         edges = {edge for group in buckets.values() for edge in candidate_pairs(group)}
         decisions, self.counts = self.clusters(sorted(edges), lambda k: sig[k],
-                                               lambda k: self.rank(kept[k].source, kept[k].id, k))
+                                               lambda k: self.rank(kept[k].source, kept[k].id, k),
+                                               self.shingle_loader(lambda k: self.text_of(kept[k])))
         for i, record in enumerate(kept):
             decision = decisions.get(i)
             if decision is not None:
@@ -330,6 +468,7 @@ class PHashDedup(MinHashDedup):
         GlobalStage.__init__(self)
         self.method = "phash"
         self.max_distance = max_distance
+        self.exact_margin = 0.0
         self.bands, self.rows = max_distance + 1, 0
         self.source_priority = dict(source_priority or {})
 
@@ -354,11 +493,21 @@ class PHashDedup(MinHashDedup):
             ok[i] = True
         return out, ok
 
-    def similar(self, a: np.ndarray, b: np.ndarray) -> bool:
-        return int(np.bitwise_count(a ^ b).sum()) <= self.max_distance
+    def estimates(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Minus the Hamming distance of the hashes (higher: closer); exact, so nothing is uncertain."""
+        return -np.bitwise_count(a ^ b).sum(axis=1).astype(np.int64)
 
-    def closeness(self, a: np.ndarray, b: np.ndarray) -> float:
-        return -float(np.bitwise_count(a ^ b).sum())
+    def uncertain(self, estimates: np.ndarray) -> np.ndarray:
+        return np.zeros(len(estimates), dtype=bool)
+
+    def accepted(self, values: np.ndarray) -> np.ndarray:
+        return -values <= self.max_distance
+
+    def index_keys(self, signatures: np.ndarray) -> np.ndarray:
+        return self.band_keys(signatures)  # max_distance + 1 chunks of bits: the pigeonhole already
+
+    def shingle_loader(self, text_of: Callable[[int], str]) -> ShingleLoader | None:
+        return None
 
     def band_keys(self, signatures: np.ndarray) -> np.ndarray:
         values = (signatures[:, 0].astype(np.uint64) << np.uint64(32)) | signatures[:, 1].astype(np.uint64)
