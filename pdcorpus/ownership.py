@@ -437,9 +437,10 @@ class OutputLock:
 
 
 def file_identity(info: dict) -> str:
-    """What says a file is unchanged: size with the modification time and inode (local files), the ETag
-    or version (object stores, HTTP), whatever ``fs.info`` gives."""
-    keys = ("size", "mtime", "ino", "ETag", "etag", "VersionId", "version_id", "generation", "md5Hash",
+    """What says a file is unchanged: size with the modification time (local files), the ETag or version
+    (object stores, HTTP), whatever ``fs.info`` gives. Not the inode: a listing and a later ``info`` of a
+    file reached through a symlink may give the link's and the target's."""
+    keys = ("size", "mtime", "ETag", "etag", "VersionId", "version_id", "generation", "md5Hash",
             "LastModified", "Last-Modified", "last_modified", "updated", "modified")
     parts = []
     for key in keys:

@@ -31,9 +31,9 @@ def test_a_build_logging_to_a_file_writes_one_line_per_phase(tmp_path):
     data = log.read_bytes()
     assert b"\r" not in data
     lines = data.decode().splitlines()
-    # length is a streaming stage and runs in the read tasks: phases read, exact dedup, write
+    # length is a streaming stage and runs in the read tasks: phases read, unique ids, exact dedup, write
     assert [LINE.match(line).group(1) if LINE.match(line) else line for line in lines] == \
-        ["p0-read", "p1-dedup-exact", "p2-write"]
+        ["p0-read", "p1-ids", "p2-dedup-exact", "p3-write"]
     read = LINE.match(lines[0])
     assert read.group(2) == "3"  # one task per input file
     assert int(read.group(3).replace(",", "")) == facts["good"]  # every record read

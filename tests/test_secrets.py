@@ -16,6 +16,8 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import pdcorpus.redact as redact_module
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -183,8 +185,11 @@ def test_strict_failure_on_a_malformed_line_names_the_url_without_the_secret(tmp
     ("see https://h/f?Password=x then", "see https://h/f?Password=*** then"),
     ("https://h/a.jsonl", "https://h/a.jsonl"),
     ("user@example.org wrote this", "user@example.org wrote this"),  # not a URL: an address stays
+    # a paging cursor is not a credential (OAI-PMH 2.0 section 3.5: resumptionToken), and errors must name the page
+    ("https://h/oai?verb=ListRecords&resumptionToken=page2", "https://h/oai?verb=ListRecords&resumptionToken=page2"),
 ])
 def test_redact_hides_url_credentials(text, expected):
+    redact_module.forget_env()  # values other tests' corpus files registered in this process are not these
     """Userinfo is RFC 3986 §3.2.1's (deprecated 'user:password' form included); query names after the
     credentials that S3 presigned URLs (AWS SigV4), OAuth 2.0 (RFC 6750 access_token) and API keys use."""
     from pdcorpus.redact import redact

@@ -42,14 +42,12 @@ Records (Dublin Core, ``http://purl.org/dc/elements/1.1/``, wherever the metadat
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import ipaddress
 import json
 import random
 import socket
 import time
-from datetime import datetime, timezone
 from typing import Any, Iterator
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -57,6 +55,7 @@ from lxml import etree
 
 from pdcorpus import __version__
 from pdcorpus.fetch.formats import read_options
+from pdcorpus.fetch.http import AddressPolicy, retry_after_seconds
 from pdcorpus.io.readers import InputError, InputFile, Reader
 from pdcorpus.record import Record
 
@@ -73,39 +72,22 @@ class OaiError(InputError):
 
 
 def _refused(host: str, allow: bool | list[str]) -> str | None:
-    """Why ``host`` may not be contacted, or None: any of its addresses is not public and not allowed."""
-    if allow is True:
+    """Why ``host`` may not be contacted, or None: any of its addresses is not public and not allowed
+    (the same address policy as HTTP fetching, ``pdcorpus.fetch.http.AddressPolicy``)."""
+    policy = AddressPolicy(allow)
+    if policy.allow_all:
         return None
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except socket.gaierror as exc:
         return f"cannot resolve {host}: {exc}"
-    networks = [ipaddress.ip_network(n, strict=False) for n in (allow or [])]
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if (address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
-                or address.is_reserved or address.is_unspecified) and not any(address in n for n in networks):
-            return (f"{host} resolves to {address}, a private/loopback/link-local/reserved address; "
+        why = policy.refusal(address)
+        if why is not None:
+            return (f"{host} resolves to {address}, a {why} address; "
                     "set allow_private_networks: true (or list its network) to harvest it")
     return None
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds a Retry-After header asks for (delta-seconds or an HTTP-date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def _texts(parent: Any, name: str) -> list[str]:
@@ -185,7 +167,7 @@ class OaiReader(Reader):
                 if response.status_code not in RETRY_STATUS:
                     raise OaiError(f"{what}: HTTP {response.status_code} {response.reason_phrase}; "
                                    "check the endpoint URL")
-                wait = _retry_after(response.headers.get("Retry-After"))
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
                 if wait is not None and wait > self.max_retry_after:
                     raise OaiError(f"{what}: the repository asks to wait {wait:.0f} s (Retry-After), over "
                                    f"max_retry_after {self.max_retry_after:.0f} s; harvest later or raise it")

@@ -111,6 +111,12 @@ class ImageReader(Reader):
     # -- rows ----------------------------------------------------------------
 
     def read(self, file: InputFile) -> Iterator[Record]:
+        # A default id is the image's name below the pattern's fixed folder, like a text file's: two sidecars
+        # in part0/ and part1/ that both name img00.png give part0/img00 and part1/img00, not one id twice.
+        folder = posixpath.dirname(file.url)
+        root = (file.root or "").rstrip("/")
+        self._id_prefix = folder[len(root):].strip("/") + "/" if root and folder.startswith(root) \
+            and folder[len(root):].strip("/") else ""
         # The JSONL and CSV readers do the row parsing and their rejects; each row comes back to make_record.
         if is_csv(file.url):
             return CsvReader.read(self, file)  # type: ignore[arg-type]
@@ -130,7 +136,10 @@ class ImageReader(Reader):
                         f"'{image_key}' is {type(name).__name__}, not a file name", id=rid)
             return None
         if rid is None:
-            rid = f"{self.source}:{_stem(name)}"
+            stem = _stem(name)
+            prefix = getattr(self, "_id_prefix", "")
+            rid = f"{self.source}:{prefix}{stem}" if "://" not in name and not name.startswith("/") \
+                else f"{self.source}:{stem}"
         text, caption = get["text"](row), get["caption"](row)
         checked = []
         for column, value in (("text", text), ("caption", caption)):
