@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import html as htmllib
 import math
+import json
 import os
 import platform
 import random
@@ -290,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if not args.no_write:
         write_section(Path(args.results), text)
+        raw = ROOT / "benchmarks" / "results" / "extract.json"  # the raw figures, committed beside RESULTS.md
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        raw.write_text(json.dumps({"rows": rows, "load": load, "runs": args.runs, "generated": args.generated,
+                                   "real_limit": args.limit if "real" in sets else None}, indent=2, default=str) + "\n")
     return 0
 
 

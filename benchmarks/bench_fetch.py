@@ -237,6 +237,11 @@ def main() -> None:
     rows.append(("trafilatura alone, in-process (`extract_now`)", ip_wall, ip_cpu, n / ip_cpu, n / ip_wall))
     rows.append(("trafilatura alone, time-limited child (`extract_html`)", ch_wall, ch_cpu, n / ch_cpu, n / ch_wall))
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if not args.no_results:  # the raw figures behind the section, committed beside RESULTS.md
+        raw = HERE / "results" / "fetch.json"
+        raw.parent.mkdir(parents=True, exist_ok=True)
+        raw.write_text(json.dumps({"when": now, "pages": n, "runs": args.runs, "builds": results, "alone": alone,
+                                   "rows": rows, "load": os.getloadavg()}, indent=2, default=str) + "\n")
     import httpx
     import trafilatura
 
