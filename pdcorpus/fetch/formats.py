@@ -6,12 +6,13 @@ any work starts, with the file, the line and the field path like every other con
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from datetime import date, datetime, timezone
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pdcorpus.fetch.options import check_contact, check_networks
 
 # The keys each format takes beyond format, paths, storage_options (paths is required by the file formats).
 FORMAT_KEYS: dict[str, tuple[str, ...]] = {
@@ -79,20 +80,12 @@ class NetworkReadOptions(BaseModel):
     @field_validator("contact")
     @classmethod
     def _contact(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://", "mailto:")):
-            raise ValueError(f"contact must be a URL or a mailto: address, got '{value}'")
-        return value
+        return None if value is None else check_contact(value)
 
     @field_validator("allow_private_networks")
     @classmethod
     def _networks(cls, value: bool | list[str]) -> bool | list[str]:
-        if isinstance(value, list):
-            for item in value:
-                try:
-                    ipaddress.ip_network(item, strict=False)
-                except ValueError:
-                    raise ValueError(f"'{item}' is not an IP network (write e.g. 127.0.0.0/8)") from None
-        return value
+        return check_networks(value)
 
     @model_validator(mode="before")
     @classmethod

@@ -19,6 +19,25 @@ PAGE_TYPES = ["text/html", "application/xhtml+xml", "text/plain"]
 IMAGE_TYPES = ["image/*"]
 
 
+def check_contact(value: str) -> str:
+    """A contact for the User-Agent: a URL or mailto: where the people running a server can reach you."""
+    if not value.startswith(("http://", "https://", "mailto:")):
+        raise ValueError(f"contact must be a URL (https://...) or mailto: address where site operators can "
+                         f"reach you; got '{value}'")
+    return value
+
+
+def check_networks(value: bool | list[str]) -> bool | list[str]:
+    """``allow_private_networks``: true, or IP networks whose non-public addresses may be contacted."""
+    if isinstance(value, list):
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"'{item}' is not an IP network (write e.g. 127.0.0.0/8 or 10.1.2.3/32)") from None
+    return value
+
+
 class HostLimits(StageParams):
     """Limits for one host (``hosts: {"images.example.org": {...}}``); unset values take the block's."""
 
@@ -81,21 +100,12 @@ class FetchOptions(StageParams):
     @field_validator("contact")
     @classmethod
     def _contact(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://", "mailto:")):
-            raise ValueError(f"contact must be a URL (https://...) or mailto: address where site operators can "
-                             f"reach you; got '{value}'")
-        return value
+        return check_contact(value)
 
     @field_validator("allow_private_networks")
     @classmethod
     def _networks(cls, value: bool | list[str]) -> bool | list[str]:
-        if isinstance(value, list):
-            for item in value:
-                try:
-                    ipaddress.ip_network(item, strict=False)
-                except ValueError:
-                    raise ValueError(f"'{item}' is not an IP network (write e.g. 127.0.0.0/8 or 10.1.2.3/32)") from None
-        return value
+        return check_networks(value)
 
     @model_validator(mode="after")
     def _types(self) -> "FetchOptions":
