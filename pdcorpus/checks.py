@@ -17,7 +17,8 @@ import os
 from typing import Any, Iterator
 
 from pdcorpus.config import SourceConfig, format_loc
-from pdcorpus.io.readers import READERS, follow
+from pdcorpus.io.formats import get_format
+from pdcorpus.io.readers import follow
 from pdcorpus.plan import Plan
 from pdcorpus.record import Record
 from pdcorpus.stages.base import StageStats
@@ -73,17 +74,17 @@ class _Enough(Exception):
 
 def make_reader(plan: Plan, source: SourceConfig, probe: bool = False) -> Any:
     """A reader for ``source`` as the read tasks make it (without a reject sink)."""
-    options: dict[str, Any] = {"storage_options": source.read.storage_options}
-    if source.read.format in ("csv", "images"):
-        options["delimiter"] = source.read.delimiter
-    if source.read.format == "images":
-        options.update(max_pixels=source.read.max_pixels, verify=source.read.verify and not probe)
-    return READERS[source.read.format](source.name, fields=source.fields, metadata=source.metadata,
-                                       max_chars=plan.config.limits.max_chars, on_reject=None, **options)
+    read = source.read
+    if probe and "verify" in type(read).model_fields:  # the first rows' records, not their images' soundness
+        read = read.model_copy(update={"verify": False})
+    return get_format(read.format).from_options(source.name, read, fields=source.fields, metadata=source.metadata,
+                                                max_chars=plan.config.limits.max_chars)
 
 
 def first_rows(plan: Plan, source: SourceConfig, limit: int) -> Iterator[tuple[dict, Record | None]]:
     """The first input rows of a source, each with the record it becomes (None if it is set aside)."""
+    if get_format(source.read.format).reads_network:  # a probe must not fetch: the build will
+        return iter(())
     reader = make_reader(plan, source, probe=True)
     make_record = reader.make_record
     found: list[tuple[dict, Record | None]] = []
@@ -183,7 +184,7 @@ def _field_hint(plan: Plan, source: SourceConfig, column: str) -> str:
     else:
         path = source.fields.get(column)
         mapped = f"fields.{column} is '{path}'" if path else f"fields.{column} is not set (looked for '{column}')"
-    if source.read.format == "text":
+    if get_format(source.read.format).unique_ids:  # a file's path and content: nothing to look up in rows
         return mapped
     try:
         rows = [row for row, _ in first_rows(plan, source, 1)]

@@ -38,17 +38,13 @@ from pdcorpus.io.parquet import shard_name
 import fsspec
 
 from pdcorpus.errors import describe
-from pdcorpus.io.readers import READERS, InputError, InputFile, expand_paths
+from pdcorpus.io.formats import get_format, register_format
+from pdcorpus.io.readers import InputError, InputFile
 from pdcorpus.stages import REGISTRY, StageContext
 
-# Small text files are read many to a task, up to these bounds.
-TEXT_FILES_PER_TASK = 2000
-TEXT_BYTES_PER_TASK = 64 * 1024 * 1024
 # Shards are planned to this fraction of max_bytes, less a footer allowance.
 SHARD_FILL = 0.85
 SHARD_FOOTER_BYTES = 8 * 1024
-# Compressed inputs hold several times their size in text.
-_EXPANSION = {".gz": 3.5, ".zst": 4.0, ".bz2": 4.0, ".xz": 4.0, ".parquet": 3.0}
 
 
 @dataclass(frozen=True)
@@ -147,6 +143,15 @@ class Plan:
     today: str = field(default_factory=lambda: date.today().isoformat())
     # phase number -> shards of earlier releases read in that phase, for the dedup that follows it
     previous: dict[int, tuple[int, list[InputFile]]] = field(default_factory=dict)
+    # the format and stage classes this plan uses, by name: pickled with the plan (by reference), so that a
+    # worker process registers a plugin's classes (defined outside pdcorpus) before it runs a task
+    classes: dict[str, dict[str, type]] = field(default_factory=dict)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for name, cls in state.get("classes", {}).get("formats", {}).items():
+            register_format(cls, name)
+        REGISTRY.update(state.get("classes", {}).get("stages", {}))
 
     def previous_tasks(self, phase: Phase, first_index: int) -> list[PreviousReleaseTask]:
         if phase.number not in self.previous:
@@ -168,21 +173,9 @@ class Plan:
     def read_tasks(self) -> list[ReadTask]:
         tasks: list[ReadTask] = []
         for source in self.config.sources:
-            files = self.inputs[source.name]
-            if source.read.format == "text":
-                groups, group, size = [], [], 0
-                for f in files:
-                    if group and (len(group) >= TEXT_FILES_PER_TASK or size + f.size > TEXT_BYTES_PER_TASK):
-                        groups.append(group)
-                        group, size = [], 0
-                    group.append(f)
-                    size += f.size
-                groups.append(group)
-            else:
-                groups = [[f] for f in files]
-            split = getattr(READERS.get(source.read.format), "parts", None)  # a reader that cuts a file into tasks
-            for group in groups:
-                for part in (split(group[0], source.read) if split is not None else [None]):
+            reader = get_format(source.read.format)
+            for group in reader.group_inputs(self.inputs[source.name]):
+                for part in reader.parts(group[0], source.read):
                     tasks.append(ReadTask(len(tasks), source.name, tuple(group), part))
         return tasks
 
@@ -251,19 +244,16 @@ class Plan:
         return tasks
 
 
-def _estimated_bytes(files: list[InputFile]) -> int:
-    total = 0
-    for f in files:
-        factor = next((v for ext, v in _EXPANSION.items() if f.url.endswith(ext)), 1.0)
-        total += int(f.size * factor)
-    return total
+def _estimated_bytes(fmt: str, files: list[InputFile]) -> int:
+    reader = get_format(fmt)
+    return sum(reader.estimated_bytes(f) for f in files)
 
 
 def _expand(source: str, read: Any) -> list[InputFile]:
     """A source's inputs, as its format lists them; a store that cannot be reached is said in one sentence,
     naming the paths."""
     try:
-        return READERS[read.format].list_inputs(read)
+        return get_format(read.format).list_inputs(read)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure to list (network, credentials, permissions) is an input error
@@ -279,7 +269,7 @@ def make_plan(loaded: LoadedConfig) -> Plan:
     inputs = {s.name: _expand(s.name, s.read) for s in config.sources}
     global_at = [i for i, spec in enumerate(config.stages) if REGISTRY[next(iter(spec))].is_global]
     phases = [Phase(0, "read", "p0-read")]
-    if any(s.read.format != "text" for s in config.sources):  # a text file's id is its path: unique already
+    if not all(get_format(s.read.format).unique_ids for s in config.sources):  # e.g. a text file's id is its path
         phases.append(Phase(1, "ids", "p1-ids"))  # pdcorpus/unique_ids.py: one record per id and source
     after: dict[int, list[dict[str, Any]]] = {}
     for k, index in enumerate(global_at, 1):
@@ -298,7 +288,7 @@ def make_plan(loaded: LoadedConfig) -> Plan:
     phases.append(Phase(len(phases), "write", f"p{len(phases)}-write"))
     pre = config.stages[: global_at[0]] if global_at else config.stages
     if config.exchange.buckets == "auto":
-        total = sum(_estimated_bytes(files) for files in inputs.values())
+        total = sum(_estimated_bytes(s.read.format, inputs[s.name]) for s in config.sources)
         buckets = max(1, min(4096, math.ceil(total / config.exchange.bucket_bytes)))
     else:
         buckets = config.exchange.buckets
@@ -311,8 +301,11 @@ def make_plan(loaded: LoadedConfig) -> Plan:
         against = (params or {}).get("against")
         if against:
             previous[phase.number - 1] = (phase.stage_index, previous_release_shards(against, config.storage_options))
+    classes = {"formats": {s.read.format: get_format(s.read.format) for s in config.sources},
+               "stages": {next(iter(spec)): REGISTRY[next(iter(spec))]
+                          for spec in [*config.stages, *(x for s in config.sources for x in s.stages)]}}
     return Plan(loaded=loaded, inputs=inputs, buckets=buckets, phases=phases, pre_global=list(pre),
-                after_global=after, source_priority=priority, previous=previous)
+                after_global=after, source_priority=priority, previous=previous, classes=classes)
 
 
 def previous_release_shards(output: str, storage_options: dict | None = None) -> list[InputFile]:

@@ -22,7 +22,8 @@ import pyarrow.parquet as pq
 from pdcorpus.config import build_stage
 from pdcorpus.exchange import PartitionedSpill, bucket_of, read_units
 from pdcorpus.io.parquet import file_sha256, open_arrow, write_parquet
-from pdcorpus.io.readers import READERS, InputError, InputFile
+from pdcorpus.io.formats import get_format
+from pdcorpus.io.readers import InputError, InputFile
 from pdcorpus.ownership import file_identity, same_identity
 from pdcorpus.redact import redact
 from pdcorpus.plan import (ApplyTask, BucketTask, ClusterTask, Phase, Plan, PreviousReleaseTask, ReadTask,
@@ -359,18 +360,9 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
     ctx = TaskContext(plan, phase, task.index)
     source = next(s for s in plan.config.sources if s.name == task.source)
     sinks = Sinks(plan, phase, task.index, strict)
-    options: dict[str, Any] = {"storage_options": source.read.storage_options,
-                               "allow_outside_paths": source.read.allow_outside_paths}
-    if source.read.format in ("csv", "images"):
-        options["delimiter"] = source.read.delimiter
-    if source.read.format == "images":
-        options.update(max_pixels=source.read.max_pixels, verify=source.read.verify)
-    reader_cls = READERS[source.read.format]
-    options.update(reader_cls.config_options(source.read))
-    if source.read.format == "urls":
-        options.update(fetch=source.read.fetch, part=task.part, delimiter=source.read.delimiter)
-    reader = reader_cls(source.name, fields=source.fields, metadata=source.metadata,
-                        max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, **options)
+    reader = get_format(source.read.format).from_options(
+        source.name, source.read, fields=source.fields, metadata=source.metadata,
+        max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, part=task.part)
     reader.work = (ctx.work_fs, f"{ctx.dir}/t{task.index:05d}.state")
     stages = _bound(source.stages, plan, source.name, 0, sinks) + _bound(plan.pre_global, plan, "global", 0, sinks)
     stream = _chain(_counted(reader.read_all(task.files), progress), [s for _, s in stages])

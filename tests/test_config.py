@@ -77,7 +77,8 @@ def test_stage_options_are_validated_with_their_path(tmp_path):
 def test_every_problem_is_reported_at_once(tmp_path):
     text = GOOD.replace("format: jsonl", "format: jsonlines").replace("max_bytes: 256MB", "max_bytes: lots")
     msgs = problems(tmp_path, text)
-    assert msgs[0].startswith("corpus.yaml:5: sources[0].read.format: Input should be 'jsonl', 'parquet', 'csv', 'text', 'images'")  # then the network formats
+    assert msgs[0].startswith("corpus.yaml:5: sources[0].read.format: unknown format 'jsonlines' (did you mean 'jsonl'?); "
+                              "formats: jsonl, parquet, csv, text, images")  # then the network formats
     assert msgs[1].startswith("corpus.yaml:14: shards.max_bytes: 'lots' is not a size")
 
 

@@ -31,7 +31,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
-from pdcorpus.fetch.formats import read_options
+from pdcorpus.fetch.formats import HfOptions
 from pdcorpus.io.readers import InputError, InputFile, Reader
 from pdcorpus.record import Record
 
@@ -99,6 +99,7 @@ class HfReader(Reader):
     """Rows of a Hugging Face dataset's split, one task per data file."""
 
     format = "hf"
+    Options = HfOptions
 
     def __init__(self, *args: Any, dataset: str, split: str = "train", config: str | None = None,
                  revision: str | None = None, streaming: bool | None = None, **kwargs: Any) -> None:
@@ -106,9 +107,6 @@ class HfReader(Reader):
         self.dataset, self.split, self.config, self.revision, self.streaming = dataset, split, config, revision, streaming
         self._builder: Any = None
 
-    @classmethod
-    def config_options(cls, read: Any) -> dict[str, Any]:
-        return read_options(read)
 
     @classmethod
     def list_inputs(cls, read: Any) -> list[InputFile]:

@@ -54,7 +54,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 from lxml import etree
 
 from pdcorpus import __version__
-from pdcorpus.fetch.formats import read_options
+from pdcorpus.fetch.formats import OaiOptions
 from pdcorpus.fetch.http import AddressPolicy, retry_after_seconds
 from pdcorpus.io.readers import InputError, InputFile, Reader
 from pdcorpus.record import Record
@@ -112,6 +112,8 @@ class OaiReader(Reader):
     """Records of an OAI-PMH repository's ListRecords, resumable at the last completed page."""
 
     format = "oai-pmh"
+    Options = OaiOptions
+    reads_network = True
 
     def __init__(self, *args: Any, endpoint: str, metadataPrefix: str = "oai_dc", set: str | None = None,  # noqa: A002,N803
                  from_: str | None = None, until: str | None = None, contact: str | None = None,
@@ -131,9 +133,6 @@ class OaiReader(Reader):
         self.requests = 0  # HTTP requests made (attempts, redirects included)
         self._digest = hashlib.sha256()
 
-    @classmethod
-    def config_options(cls, read: Any) -> dict[str, Any]:
-        return read_options(read)
 
     @classmethod
     def list_inputs(cls, read: Any) -> list[InputFile]:

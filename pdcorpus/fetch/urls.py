@@ -32,6 +32,7 @@ import fsspec
 import orjson
 import xxhash
 
+from pdcorpus.fetch.formats import UrlOptions
 from pdcorpus.io.readers import CsvReader, InputFile, Reader, _as_str
 from pdcorpus.record import Record
 from pdcorpus.stages.base import StageStats
@@ -75,6 +76,8 @@ def url_problem(url: str) -> str | None:
 
 class UrlReader(Reader):
     format = "urls"
+    Options = UrlOptions
+    reads_network = True
 
     def __init__(self, source: str, fields: dict[str, str] | None = None, *args: Any,
                  fetch: "FetchOptions | None" = None, part: Part | None = None, delimiter: str = ",",

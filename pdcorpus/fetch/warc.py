@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 import fsspec
 
-from pdcorpus.fetch.formats import read_options
+from pdcorpus.fetch.formats import WarcOptions
 from pdcorpus.fetch.html import ExtractionError, extract_html
 from pdcorpus.io.readers import InputError, InputFile, Reader
 from pdcorpus.record import Record
@@ -74,15 +74,13 @@ class WarcReader(Reader):
     """HTML pages of WARC files, extracted with trafilatura under a time limit per page."""
 
     format = "warc"
+    Options = WarcOptions
 
     def __init__(self, *args: Any, extract_timeout: float = 10.0, favor: str = "precision", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.extract_timeout = extract_timeout
         self.favor = favor
 
-    @classmethod
-    def config_options(cls, read: Any) -> dict[str, Any]:
-        return read_options(read)
 
     def read(self, file: InputFile) -> Iterator[Record]:
         from warcio.archiveiterator import ArchiveIterator

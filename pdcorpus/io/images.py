@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import fsspec
+from pydantic import Field
 import orjson
 
 from pdcorpus.images import MAX_PIXELS, ImageError, ImageInfo, probe
@@ -48,6 +49,7 @@ from pdcorpus.io.readers import (
     InputFile,
     JsonlReader,
     Reader,
+    ReadOptions,
     _as_str,
     _getter,
     _without,
@@ -89,10 +91,18 @@ def _stem(value: str) -> str:
     return head if head and ext else value
 
 
+class ImageOptions(ReadOptions):
+    delimiter: str = Field(",", min_length=1, max_length=1, description="the CSV sidecars' delimiter")
+    max_pixels: int | None = Field(MAX_PIXELS, ge=1, description="larger images are set aside")
+    verify: bool = Field(True, description="decode enough to catch truncated files")
+
+
 class ImageReader(Reader):
     """Sidecar rows (JSONL, or CSV by extension) plus the image files they name, one record per image."""
 
     format = "images"
+    Options = ImageOptions
+    modality = "image"
 
     def __init__(self, source: str, fields: dict[str, str] | None = None, *args: Any,
                  delimiter: str = ",", max_pixels: int | None = MAX_PIXELS, max_image_bytes: int | None = None,

@@ -16,7 +16,9 @@ import io
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+
+from pydantic import Field
+from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 import fsspec
 import orjson
@@ -31,13 +33,12 @@ try:  # ISA-L's gzip is a declared dependency, but pdcorpus still reads .gz with
 except ImportError:  # pragma: no cover
     igzip = None
 
+from pdcorpus.io.formats import ReadOptions, get_format
 from pdcorpus.io.parquet import file_sha256, is_local
 from pdcorpus.io.paths import OUTSIDE, outside_folder
 from pdcorpus.ownership import file_identity
 from pdcorpus.record import COLUMNS, QUALITY_TYPE, Record, content_hash
 from pdcorpus.stages.base import Reject, RejectSink, StageStats
-
-FORMATS = ("jsonl", "parquet", "csv", "text", "images", "warc", "hf", "oai-pmh", "urls")
 
 # Record columns a source may fill from its input; the rest are set by stages.
 MAPPABLE = ("id", "text", "caption", "url", "license", "date", "title", "author", "retrieved_at",
@@ -290,17 +291,45 @@ class Reader(ABC):
     # read task to (work filesystem, a folder of its own), kept until the build ends.
     work: tuple[Any, str] | None = None
 
-    # -- how a build finds this format's inputs: the files ``paths`` matches, unless a format says otherwise --
+    # -- the format: its read: keys and how a build plans its inputs (see pdcorpus.io.formats) ---------------
+
+    Options: ClassVar[type[ReadOptions]] = ReadOptions
+    modality: ClassVar[str] = "text"  # or "image": what the card and the summary call the source's records
+    reads_network: ClassVar[bool] = False  # its inputs are fetched (probes that read a source skip it)
+    unique_ids: ClassVar[bool] = False  # ids unique by construction (a file's path): no ids phase needed
+    # compressed inputs hold several times their size in text (for the bucket count)
+    EXPANSION: ClassVar[dict[str, float]] = {".gz": 3.5, ".zst": 4.0, ".bz2": 4.0, ".xz": 4.0, ".parquet": 3.0}
+
+    @classmethod
+    def from_options(cls, source: str, read: ReadOptions, *, fields: dict[str, str] | None = None,
+                     metadata: list[str] | str | None = "*", max_chars: int = DEFAULT_MAX_CHARS,
+                     on_reject: RejectSink | None = None, part: Any = None) -> "Reader":
+        """The reader of a source, from its validated ``read:`` block (and the part of an input a task reads)."""
+        options = read.reader_options()
+        if part is not None:
+            options["part"] = part
+        return cls(source, fields=fields, metadata=metadata, max_chars=max_chars, on_reject=on_reject, **options)
 
     @classmethod
     def list_inputs(cls, read: Any) -> list[InputFile]:
-        """A source's inputs (``read`` is its ReadConfig), one read task each (text files are grouped)."""
+        """A source's inputs (``read`` is its validated ``read:`` block); one read task each unless grouped."""
         return expand_paths(read.paths, read.storage_options)
 
     @classmethod
-    def config_options(cls, read: Any) -> dict[str, Any]:
-        """The reader's keyword arguments taken from the source's ``read:`` block, beyond the common ones."""
-        return {}
+    def group_inputs(cls, files: list[InputFile]) -> list[list[InputFile]]:
+        """The inputs, grouped into read tasks: one each."""
+        return [[f] for f in files]
+
+    @classmethod
+    def parts(cls, file: InputFile, read: Any) -> list[Any]:
+        """The pieces of one input that tasks read on their own (``None``: the whole input, one task)."""
+        return [None]
+
+    @classmethod
+    def estimated_bytes(cls, file: InputFile) -> int:
+        """How much record data an input holds, for the bucket count (a compressed file holds more than its size)."""
+        factor = next((v for ext, v in cls.EXPANSION.items() if file.url.endswith(ext)), 1.0)
+        return int(file.size * factor)
 
     def input_sha256(self, file: InputFile) -> str:
         """The checksum the manifest records for an input (of the bytes read, for inputs that are not files)."""
@@ -514,10 +543,15 @@ class _CsvLines:
         return line
 
 
+class CsvOptions(ReadOptions):
+    delimiter: str = Field(",", min_length=1, max_length=1, description="csv (and images' CSV sidecars)")
+
+
 class CsvReader(Reader):
     """A header row, then one record a row; quoted fields may span lines (RFC 4180)."""
 
     format = "csv"
+    Options = CsvOptions
 
     def __init__(self, *args: Any, delimiter: str = ",", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -626,6 +660,23 @@ class TextReader(Reader):
     """A folder of plain-text files, one document per file; the id is the path below the pattern's folder."""
 
     format = "text"
+    unique_ids = True  # a file's id is its path below the pattern's folder
+    FILES_PER_TASK = 2000  # small files are read many to a task, up to these bounds
+    BYTES_PER_TASK = 64 * 1024 * 1024
+
+    @classmethod
+    def group_inputs(cls, files: list[InputFile]) -> list[list[InputFile]]:
+        groups: list[list[InputFile]] = []
+        group: list[InputFile] = []
+        size = 0
+        for f in files:
+            if group and (len(group) >= cls.FILES_PER_TASK or size + f.size > cls.BYTES_PER_TASK):
+                groups.append(group)
+                group, size = [], 0
+            group.append(f)
+            size += f.size
+        groups.append(group)
+        return groups
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -675,18 +726,11 @@ class TextReader(Reader):
                     f"({limit} bytes); not read", id=rid)
 
 
-READERS: dict[str, type[Reader]] = {
-    "jsonl": JsonlReader,
-    "parquet": ParquetReader,
-    "csv": CsvReader,
-    "text": TextReader,
-}
-
 
 def _read_fn(fmt: str):
     def read(paths: str | list[str], source: str, fields: dict[str, str] | None = None,
              on_reject: RejectSink | None = None, **options: Any) -> Iterator[Record]:
-        reader = READERS[fmt](source, fields=fields, on_reject=on_reject, **options)
+        reader = get_format(fmt)(source, fields=fields, on_reject=on_reject, **options)
         return reader.read_all(expand_paths([paths] if isinstance(paths, str) else paths,
                                             options.get("storage_options")))
     read.__name__ = f"read_{fmt}"
