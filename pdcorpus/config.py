@@ -326,6 +326,8 @@ def _messages(exc: ValidationError, model: Any, prefix: Loc, lines: dict[Loc, in
             if other is not None:
                 fmt = data["sources"][loc[1]]["read"]["format"]
                 msg = f"{'from' if key == 'from_' else key}: only for format {other}, this source reads {fmt}"
+                hint = getattr(options_model(other), "elsewhere", {}).get(key)
+                msg += f"; {hint}" if hint else ""
         elif err["type"] == "missing":
             msg = "required field is missing"
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -110,6 +110,9 @@ class OaiOptions(ReadOptions):
 
 
 class UrlOptions(ReadOptions):
+    # what a source of another format that has one of these keys is told
+    elsewhere: ClassVar[dict[str, str]] = {"fetch": "to fetch the url of records, add a fetch stage"}
+
     fetch: FetchOptions = Field(description="how to fetch (pdcorpus.fetch.options)")
     delimiter: str = Field(",", min_length=1, max_length=1, description="of a CSV list of URLs")
 
