@@ -109,6 +109,10 @@ class Build:
         self.work_fs, self.work = cfg.work_fs()
         self.timings: dict[str, float] = {}
         self.warnings: list[str] = []  # printed as they are found, and kept in the manifest
+        for source in cfg.sources:  # a slice is not the corpus: the manifest and the card say so
+            if source.read.limit is not None:
+                self.warnings.append(f"source {source.name}: read.limit {source.read.limit}: a slice of its inputs "
+                                     "(at most that many records read)")
         # output files (relative) that earlier attempts of this build wrote, by their work markers
         self._written: set[str] = set()
 

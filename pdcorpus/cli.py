@@ -50,7 +50,8 @@ def summary(manifest: dict) -> str:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    manifest = build(args.config, output=args.output, workers=args.workers, fresh=args.fresh,
+    config = load_config(args.config, output=args.output, limit=args.limit) if args.limit else args.config
+    manifest = build(config, output=args.output, workers=args.workers, fresh=args.fresh,
                      strict=args.strict, keep_work=args.keep_work, progress=not args.quiet,
                      break_lock=args.break_lock)
     print(summary(manifest))
@@ -216,6 +217,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="fail on the first malformed input instead of setting it aside")
     b.add_argument("--keep-work", action="store_true", help="keep the work folder (exchange files, markers)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    b.add_argument("--limit", type=int, metavar="N",
+                   help="read at most N records of each source (a slice, to try a corpus file; sets read.limit)")
     b.add_argument("--break-lock", action="store_true",
                    help=f"take the output's lock ({LOCK_FILE}) from a build that is no longer running "
                         "(check its host and pid first)")

@@ -393,7 +393,7 @@ def _check_stages(specs: Any, prefix: Loc, lines: dict[Loc, int], file: str) -> 
 
 
 def load_config(path: str | os.PathLike, env: typing.Mapping[str, str] | None = None,
-                output: str | None = None) -> LoadedConfig:
+                output: str | None = None, limit: int | None = None) -> LoadedConfig:
     """Reads and validates a corpus file; raises ``ConfigError`` listing every problem found."""
     file = str(path)
     try:
@@ -418,6 +418,10 @@ def load_config(path: str | os.PathLike, env: typing.Mapping[str, str] | None = 
     resolve_config_paths(data, file)  # relative to the corpus file's folder; not --output (the cwd's)
     if output is not None:
         data["output"] = output
+    if limit is not None:  # --limit N: a slice of every source that does not set its own
+        for source in data.get("sources") or []:
+            if isinstance(source, dict) and isinstance(source.get("read"), dict):
+                source["read"].setdefault("limit", limit)
     try:
         config = CorpusConfig.model_validate(data)
     except ValidationError as exc:

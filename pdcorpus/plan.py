@@ -174,6 +174,9 @@ class Plan:
         tasks: list[ReadTask] = []
         for source in self.config.sources:
             reader = get_format(source.read.format)
+            if source.read.limit is not None:  # a slice: the first records of the inputs in order, one task
+                tasks.append(ReadTask(len(tasks), source.name, tuple(self.inputs[source.name]), None))
+                continue
             for group in reader.group_inputs(self.inputs[source.name]):
                 for part in reader.parts(group[0], source.read):
                     tasks.append(ReadTask(len(tasks), source.name, tuple(group), part))

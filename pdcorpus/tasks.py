@@ -7,6 +7,7 @@ happened entirely or not at all; a re-run skips tasks with a marker.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import uuid
@@ -365,7 +366,10 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
         max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, part=task.part)
     reader.work = (ctx.work_fs, f"{ctx.dir}/t{task.index:05d}.state")
     stages = _bound(source.stages, plan, source.name, 0, sinks) + _bound(plan.pre_global, plan, "global", 0, sinks)
-    stream = _chain(_counted(reader.read_all(task.files), progress), [s for _, s in stages])
+    records = reader.read_all(task.files)
+    if source.read.limit is not None:  # stops the reader (and its paging) after the slice
+        records = itertools.islice(records, source.read.limit)
+    stream = _chain(_counted(records, progress), [s for _, s in stages])
     spilled = ctx.spill(stream)
     stats = {f"{source.name}/read": reader.stats.to_dict()}
     if hasattr(reader, "fetch_stats"):  # a urls source: its fetching, counted as a step before the source's stages

@@ -34,6 +34,8 @@ class ReadOptions(BaseModel):
     format: str
     paths: list[str] = Field(min_length=1)
     storage_options: dict[str, Any] = Field(default_factory=dict)
+    limit: int | None = Field(None, ge=1, description="read at most this many records of the source, in one "
+                              "task (a slice, to try a corpus file; `pdcorpus build --limit N` sets it for every source)")
     allow_outside_paths: bool = Field(False, description="file names from data (image sidecars, text-folder "
                                       "listings) may lead out of their folder: absolute, '..', symlinks, URLs")
 
@@ -50,7 +52,7 @@ class ReadOptions(BaseModel):
 
     def reader_options(self) -> dict[str, Any]:
         """The reader's keyword arguments: every key but ``format`` and ``paths`` (the plan's business)."""
-        return {name: getattr(self, name) for name in type(self).model_fields if name not in ("format", "paths")}
+        return {name: getattr(self, name) for name in type(self).model_fields if name not in ("format", "paths", "limit")}
 
 
 # name -> the reader class, or "module:Class" until first use
