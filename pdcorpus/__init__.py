@@ -13,24 +13,42 @@ Library use, without a corpus file::
 With a corpus file: ``pdc.build("configs/sample.yaml")`` or ``pdcorpus build configs/sample.yaml``.
 """
 
-__version__ = "0.1.0"
+from pdcorpus._version import __version__
 
-from pdcorpus.record import SCHEMA, Record, content_hash, normalize_for_hash  # noqa: E402
-from pdcorpus.stages import (ExactDedup, FilterStage, GlobalStage, LengthFilter, MapStage,  # noqa: E402
-                             LanguageStage, MinHashDedup, NormalizeStage, Pipeline, QualityStage, Reject, RightsStage, Stage, StageContext, StageStats)
-from pdcorpus.rights.normalize import normalize as normalize_rights  # noqa: E402
-from pdcorpus.rights.policy import RightsDecision, RightsPolicy  # noqa: E402
-from pdcorpus.io.readers import (CsvReader, JsonlReader, ParquetReader, TextReader,  # noqa: E402
-                                 read_csv, read_jsonl, read_parquet, read_text)
-from pdcorpus.io.parquet import ParquetShardWriter  # noqa: E402
-from pdcorpus.io.images import ImageReader, read_images  # noqa: E402
-from pdcorpus.stages.dedup import PHashDedup  # noqa: E402
-from pdcorpus.config import ConfigError, load_config  # noqa: E402
-from pdcorpus.build import Build, BuildError, build  # noqa: E402
+# The public names, by the module that defines them. They are imported on first use (PEP 562), so that
+# ``import pdcorpus.stages`` (or any one layer) does not import the build, the runners or publishing.
+_EXPORTS = {
+    "pdcorpus.record": ["SCHEMA", "Record", "content_hash", "normalize_for_hash"],
+    "pdcorpus.accounting": ["Reject", "StageStats"],
+    "pdcorpus.stages": ["ExactDedup", "FilterStage", "GlobalStage", "LanguageStage", "LengthFilter", "MapStage",
+                        "MinHashDedup", "NormalizeStage", "Pipeline", "QualityStage", "RightsStage", "Stage",
+                        "StageContext", "register_stage"],
+    "pdcorpus.stages.dedup": ["PHashDedup"],
+    "pdcorpus.rights.policy": ["RightsDecision", "RightsPolicy"],
+    "pdcorpus.io.formats": ["register_format"],
+    "pdcorpus.io.readers": ["CsvReader", "JsonlReader", "ParquetReader", "TextReader", "read_csv", "read_jsonl",
+                            "read_parquet", "read_text"],
+    "pdcorpus.io.parquet": ["ParquetShardWriter"],
+    "pdcorpus.io.images": ["ImageReader", "read_images"],
+    "pdcorpus.config": ["ConfigError", "load_config"],
+    "pdcorpus.build": ["Build", "BuildError", "build"],
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+_WHERE["normalize_rights"] = "pdcorpus.rights.normalize"
 
-__all__ = [
-    "SCHEMA", "Build", "BuildError", "ConfigError", "CsvReader", "ExactDedup", "FilterStage", "GlobalStage",
-    "ImageReader", "JsonlReader", "PHashDedup", "read_images", "LanguageStage", "LengthFilter", "MapStage", "MinHashDedup", "NormalizeStage", "QualityStage", "ParquetReader", "ParquetShardWriter", "Pipeline", "Record",
-    "Reject", "RightsDecision", "RightsPolicy", "RightsStage", "Stage", "StageContext", "StageStats", "TextReader", "build", "content_hash", "load_config", "normalize_for_hash", "normalize_rights",
-    "read_csv", "read_jsonl", "read_parquet", "read_text",
-]
+__all__ = sorted(_WHERE) + ["__version__"]
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pdcorpus' has no attribute '{name}'")
+    import importlib
+
+    value = getattr(importlib.import_module(module), "normalize" if name == "normalize_rights" else name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

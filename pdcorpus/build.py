@@ -13,7 +13,6 @@ import platform
 import sys
 from collections import Counter
 import time
-import uuid
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from os import PathLike
@@ -21,17 +20,19 @@ from typing import Any
 
 import fsspec
 
-from pdcorpus import __version__
+from pdcorpus._version import __version__
 from pdcorpus.checks import CheckFailed, check_writable_folder, empty_source_failure, rights_path_warnings
 from pdcorpus.config import LoadedConfig, load_config
+from pdcorpus.io.atomic import write_text
 from pdcorpus.io.parquet import is_local
 from pdcorpus.ownership import (OUTPUT_DIRS, OutputLock, OwnershipError, check_output, check_places, check_work,
                                 clear_work, foreign_files, mark_output, mark_work, ours_by_name, refuse_foreign,
                                 TEMPORARY)
-from pdcorpus.plan import Phase, Plan, make_plan
+from pdcorpus.plan import Plan, make_plan
 from pdcorpus.redact import redact, redact_all, register_env
+from pdcorpus.runners import Runner
 from pdcorpus.runners.local import LocalRunner
-from pdcorpus.stages.base import StageStats
+from pdcorpus.accounting import StageStats
 from pdcorpus.tasks import load_marker
 
 KEY_PACKAGES = ("pyarrow", "datasets", "fsspec", "xxhash", "pydantic", "orjson", "pyyaml", "zstandard",
@@ -58,13 +59,7 @@ def _read_json(fs: fsspec.AbstractFileSystem, path: str) -> Any:
 PUBLICATION_FILES = ("README.md", "training-data-summary.md", "training-data-summary.json")
 
 
-def _write_text(fs: fsspec.AbstractFileSystem, path: str, text: str) -> None:
-    """Written whole under a temporary name, then renamed into place."""
-    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
-    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-    with fs.open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    fs.mv(tmp, path)
+_write_text = write_text  # whole under a temporary name, then renamed into place
 
 
 def write_publication(fs: fsspec.AbstractFileSystem, root: str, manifest: dict) -> None:
@@ -93,7 +88,7 @@ class Build:
 
     def __init__(self, config: str | PathLike | LoadedConfig, *, output: str | None = None,
                  workers: int | None = None, fresh: bool = False, strict: bool = False,
-                 keep_work: bool = False, progress: bool = True, runner: Any = None,
+                 keep_work: bool = False, progress: bool = True, runner: Runner | None = None,
                  break_lock: bool = False) -> None:
         self.loaded = config if isinstance(config, LoadedConfig) else load_config(config, output=output)
         if output is not None and isinstance(config, LoadedConfig):
@@ -103,7 +98,7 @@ class Build:
         self.keep_work = keep_work
         self.break_lock = break_lock
         register_env(self.loaded.env)
-        self.runner = runner or LocalRunner(workers, progress=progress)
+        self.runner: Runner = runner or LocalRunner(workers, progress=progress)
         cfg = self.loaded.config
         self.out_fs, self.out = cfg.output_fs()
         self.work_fs, self.work = cfg.work_fs()
@@ -226,25 +221,6 @@ class Build:
 
     # -- running -------------------------------------------------------------
 
-    def _tasks(self, plan: Plan, phase: Phase, done: list[list[dict]]) -> list[Any]:
-        """A phase's tasks, made from the results of the phases before it (``done``, in order), and the
-        reading of an earlier release where the dedup that follows is ``against`` one."""
-        tasks = self._phase_tasks(plan, phase, done)
-        return tasks + plan.previous_tasks(phase, len(tasks))
-
-    def _phase_tasks(self, plan: Plan, phase: Phase, done: list[list[dict]]) -> list[Any]:
-        if phase.kind == "read":
-            return plan.read_tasks()
-        if phase.kind in ("ids", "global"):
-            return plan.bucket_tasks(done[-1])
-        if phase.kind == "bands":
-            return plan.bucket_tasks(done[-1], file_key="bands_file", index_key="bands_index")
-        if phase.kind == "clusters":
-            return plan.cluster_tasks(done[-1], upstream=done[-2])
-        if phase.kind == "apply":
-            return plan.apply_tasks(upstream=done[-3], cluster_result=done[-1][0])
-        return plan.shard_tasks(done[-1])
-
     def _remove_stale_shards(self, tasks: list[Any]) -> None:
         """Shards under data/ that this plan does not write, left by earlier attempts of this build (by
         their markers); anything else under data/ is refused, naming it, before a shard is written."""
@@ -304,25 +280,23 @@ class Build:
         for warning in rights_path_warnings(plan):
             self.warnings.append(warning)
             print(f"pdcorpus: warning: {warning}", file=sys.stderr)
-        done: list[list[dict]] = []
         results: dict[str, list[dict]] = {}
         self.runner.start(plan)
         try:
             for phase in plan.phases:
                 t0 = time.perf_counter()
-                tasks = self._tasks(plan, phase, done)
-                if phase.kind == "write":
+                tasks = plan.tasks(phase, results)
+                if phase is plan.phases[-1]:  # the shards: what is under data/ and not planned goes first
                     self._remove_stale_shards(tasks)
                 finished = {t.index: load_marker(plan, phase, t.index) for t in tasks}
                 todo = [t for t in tasks if finished[t.index] is None]
                 for result in self.runner.run(phase, todo, strict=self.strict):
                     finished[result["task"]] = result
                 results[phase.name] = [finished[t.index] for t in tasks]
-                if phase.kind == "read":  # a source that yielded nothing fails here, before a card for nothing
+                if phase is plan.phases[0]:  # read: a source that yielded nothing fails here, before a card for nothing
                     failure = empty_source_failure(plan, results[phase.name])
                     if failure:
                         raise BuildError(failure)
-                done.append(results[phase.name])
                 self.timings[phase.name] = round(time.perf_counter() - t0, 3)
         finally:
             self.runner.close()
@@ -418,8 +392,7 @@ class Build:
             "config_sha256": self.loaded.sha256,
             "config": self.loaded.raw,
             "versions": versions(),
-            "runner": {"name": getattr(self.runner, "name", type(self.runner).__name__),
-                       "workers": getattr(self.runner, "workers", None), "buckets": plan.buckets,
+            "runner": {"name": self.runner.name, "workers": self.runner.workers, "buckets": plan.buckets,
                        "resumed": resumed},
             "as_of": plan.today,
             "inputs": inputs,
@@ -430,8 +403,7 @@ class Build:
             "review": queues.get("review", {"count": 0, "files": []}),
             "previous_release": {"files": sorted(f for p in previous for f in p["files"]),
                                  "records": sum(p["records"] for p in previous)} if previous else None,
-            "near_dedup": {f"stages[{p.stage_index}]": results[p.name][0].get("near_dedup", {})
-                           for p in plan.phases if p.kind == "clusters"},
+            "near_dedup": {p.owner: r["near_dedup"] for p in plan.phases for r in results[p.name] if "near_dedup" in r},
             "sources": per_source,
             "stages": stages,
             "shards": shard_list,

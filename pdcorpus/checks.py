@@ -21,7 +21,7 @@ from pdcorpus.io.formats import get_format
 from pdcorpus.io.readers import follow
 from pdcorpus.plan import Plan
 from pdcorpus.record import Record
-from pdcorpus.stages.base import StageStats
+from pdcorpus.accounting import StageStats
 from pdcorpus.stages.rights import _field
 
 PROBE_RECORDS = 300  # first records per source the rights paths are checked against

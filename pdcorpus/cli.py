@@ -10,7 +10,7 @@ import traceback
 from collections import Counter
 from typing import Sequence
 
-from pdcorpus import __version__
+from pdcorpus._version import __version__
 from pdcorpus.build import BuildError, build
 from pdcorpus.config import ConfigError, load_config
 from pdcorpus.errors import describe
@@ -19,7 +19,7 @@ from pdcorpus.io.readers import InputError
 from pdcorpus.ownership import LOCK_FILE, OwnershipError, check_places
 from pdcorpus.publish.hub import PublishError
 from pdcorpus.redact import redact
-from pdcorpus.runners.local import TaskFailed
+from pdcorpus.runners import TaskFailed
 from pdcorpus.tasks import StrictModeError
 
 

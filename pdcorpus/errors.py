@@ -36,7 +36,8 @@ def chain(exc: BaseException) -> Iterator[BaseException]:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        yield current
+        if type(current).__name__ != "_RemoteTraceback":  # a worker's traceback as text, not a cause
+            yield current
         current = current.__cause__ or current.__context__
 
 

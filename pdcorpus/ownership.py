@@ -32,6 +32,7 @@ from typing import Any, Iterable
 
 import fsspec
 
+from pdcorpus.io.atomic import write_text
 from pdcorpus.redact import redact
 
 OUTPUT_MARKER = ".pdcorpus"
@@ -147,11 +148,7 @@ def _read_json(fs: fsspec.AbstractFileSystem, path: str) -> Any:
 
 
 def _write_json_new(fs: fsspec.AbstractFileSystem, path: str, data: dict) -> None:
-    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
-    with fs.open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2)
-        fh.write("\n")
-    fs.mv(tmp, path)
+    write_text(fs, path, json.dumps(data, indent=2) + "\n")
 
 
 @dataclass

@@ -2,133 +2,54 @@
 
 ::
 
-    read      one task per input file (or group of small text files):
-              read -> source stages -> global stages up to the first global one
-              -> exchange file partitioned by hash bucket (or by source if none)
-    ids       one task per hash bucket of (source, id): the first record of each id
-              is kept, later ones set aside as duplicate-id (not when every source is a text folder)
-    exact dedup   one task per hash bucket: reduce the bucket -> the streaming
-              stages after it -> exchange partitioned for what follows
-    minhash dedup, three phases:
-      bands     the task before wrote each record's signature and LSH band hashes;
-                one task per hash bucket of band hashes: records sharing a band -> candidate pairs
-      clusters  one task: pairs verified on their signatures, joined into clusters,
-                one survivor per cluster by rule
-      apply     one task per upstream task: its records, minus the clusters' non-survivors,
-                with cluster id and size -> the streaming stages after it -> exchange
-    write     one task per output shard, planned from the exchange index so that
-              shards are bounded by max_bytes: data/<source>/train-NNNNN-of-MMMMM.parquet
+    read      one task per input (or group of small text files, or part of a URL list):
+              read -> source stages -> streaming stages before the first global one
+              -> exchange file partitioned as the next phase takes it
+    ids       one task per hash bucket of (source, id): the first record of each id is kept, later ones set
+              aside as duplicate-id (not when every source's ids are unique by construction: a text folder)
+    <stage>   each global stage's own phases (``GlobalStage.steps``): exact dedup one, reducing hash buckets;
+              near-dedup three (bands, clusters, apply); their last one passes records on through the
+              streaming stages that follow the stage
+    write     one task per output shard, planned from the exchange index so that shards are bounded by
+              max_bytes: data/<source>/train-NNNNN-of-MMMMM.parquet
 
-The bucket count is fixed from the input sizes (never from the worker count),
-and every task's output depends only on its inputs, so any runner with any
-number of workers produces the same shards.
+The planner and the build know nothing of a stage's phases beyond the protocol of ``GlobalStage``: the ids
+phase and the writer implement it too. The bucket count is fixed from the input sizes (never from the worker
+count), and every task's output depends only on its inputs, so any runner with any number of workers
+produces the same shards.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import math
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
 from typing import Any
 
-from pdcorpus.config import LoadedConfig
-from pdcorpus.exchange import Unit
-from pdcorpus.io.parquet import shard_name
-import fsspec
-
+from pdcorpus.config import LoadedConfig, build_stage
 from pdcorpus.errors import describe
 from pdcorpus.io.formats import get_format, register_format
 from pdcorpus.io.readers import InputError, InputFile
 from pdcorpus.stages import REGISTRY, StageContext
+from pdcorpus.stages.base import GlobalStage, Intake, Stage, StepInputs
+from pdcorpus.tasks import ReadTask, ShardWriting, stats_key
+from pdcorpus.unique_ids import UniqueIds
 
-# Shards are planned to this fraction of max_bytes, less a footer allowance.
-SHARD_FILL = 0.85
-SHARD_FOOTER_BYTES = 8 * 1024
-
-
-@dataclass(frozen=True)
-class ReadTask:
-    index: int
-    source: str
-    files: tuple[InputFile, ...]
-    part: tuple[int, int, int] | None = None  # a reader's piece of one file (urls: lines first..stop, byte offset)
-
-    @property
-    def label(self) -> str:
-        first = self.files[0].url
-        if self.part is not None:
-            return f"{first} lines {self.part[0]}-{self.part[1] - 1}"
-        return first if len(self.files) == 1 else f"{first} (+{len(self.files) - 1} files)"
-
-
-@dataclass(frozen=True)
-class PreviousReleaseTask:
-    """Reads the shards of an earlier build for a dedup with ``against``: its records take part in that
-    dedup only (they always survive, and are never written again)."""
-
-    index: int
-    stage_index: int
-    files: tuple[InputFile, ...]
-
-    @property
-    def label(self) -> str:
-        return f"previous release: {self.files[0].url}" + (f" (+{len(self.files) - 1})" if len(self.files) > 1 else "")
-
-
-@dataclass(frozen=True)
-class BucketTask:
-    index: int  # the bucket
-    units: tuple[Unit, ...]
-
-    @property
-    def label(self) -> str:
-        return f"bucket {self.index}"
-
-
-@dataclass(frozen=True)
-class ClusterTask:
-    index: int
-    edges: tuple[str, ...]  # edge files of the bands phase
-    signatures: tuple[str, ...]  # signature files of the upstream phase
-    # each upstream task's records (task index, its exchange units in order), where the texts of the
-    # pairs decided on exact similarity are read
-    records: tuple[tuple[int, tuple[Unit, ...]], ...] = ()
-
-    @property
-    def label(self) -> str:
-        return "clusters"
-
-
-@dataclass(frozen=True)
-class ApplyTask:
-    index: int  # the upstream task whose records it passes on
-    units: tuple[Unit, ...]
-    decisions: str | None  # the clusters phase's decisions file
-
-    @property
-    def label(self) -> str:
-        return f"records of task {self.index}"
-
-
-@dataclass(frozen=True)
-class ShardTask:
-    index: int
-    source: str
-    path: str  # relative to the output: data/<source>/train-...parquet
-    units: tuple[Unit, ...]
-
-    @property
-    def label(self) -> str:
-        return self.path
+READ, IDS, WRITE = "read", "ids", "write"  # the owners of the phases that are not a configured stage's
 
 
 @dataclass(frozen=True)
 class Phase:
     number: int
-    kind: str  # "read", "global" (exact dedup), "bands", "clusters", "apply" (minhash), "write"
-    name: str  # folder name in the work dir: p0-read, p1-dedup-exact, p2-write
-    stage_index: int | None = None  # for the dedup phases: the stage's index in config.stages
+    name: str  # folder name in the work dir: p0-read, p1-ids, p2-dedup-exact, p3-write
+    owner: str  # "read", "ids", "write", or "stages[<i>]": the global stage at index i of config.stages
+    step: str  # the owner's name for this phase
+
+    @property
+    def stage_index(self) -> int | None:
+        return int(self.owner[7:-1]) if self.owner.startswith("stages[") else None
 
 
 @dataclass
@@ -137,29 +58,26 @@ class Plan:
     inputs: dict[str, list[InputFile]]
     buckets: int
     phases: list[Phase]
-    pre_global: list[dict[str, Any]]  # global stages before the first global one (run in read tasks)
+    pre_global: list[dict[str, Any]]  # streaming stages before the first global one (run in read tasks)
     after_global: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # streaming stages after each global
     source_priority: dict[str, int] = field(default_factory=dict)
     today: str = field(default_factory=lambda: date.today().isoformat())
-    # phase number -> shards of earlier releases read in that phase, for the dedup that follows it
-    previous: dict[int, tuple[int, list[InputFile]]] = field(default_factory=dict)
     # the format and stage classes this plan uses, by name: pickled with the plan (by reference), so that a
     # worker process registers a plugin's classes (defined outside pdcorpus) before it runs a task
     classes: dict[str, dict[str, type]] = field(default_factory=dict)
+    # tasks a global stage runs with the phase before it (an earlier release's shards), by owner
+    upstream: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_consumers", None)  # made again where needed
+        return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         for name, cls in state.get("classes", {}).get("formats", {}).items():
             register_format(cls, name)
         REGISTRY.update(state.get("classes", {}).get("stages", {}))
-
-    def previous_tasks(self, phase: Phase, first_index: int) -> list[PreviousReleaseTask]:
-        if phase.number not in self.previous:
-            return []
-        stage_index, files = self.previous[phase.number]
-        per_task = 8
-        return [PreviousReleaseTask(first_index + i, stage_index, tuple(files[lo:lo + per_task]))
-                for i, lo in enumerate(range(0, len(files), per_task))]
 
     @property
     def config(self):
@@ -168,9 +86,72 @@ class Plan:
     def context(self) -> StageContext:
         licenses = {s.name: (s.license.value, s.license.evidence, s.license.override)
                     for s in self.config.sources if s.license is not None}
-        return StageContext(source_priority=self.source_priority, source_licenses=licenses, today=self.today)
+        return StageContext(source_priority=self.source_priority, source_licenses=licenses, today=self.today,
+                            storage_options=dict(self.config.storage_options))
 
-    def read_tasks(self) -> list[ReadTask]:
+    # -- the owners of phases ----------------------------------------------------------------------------------
+
+    def new_stage(self, spec: dict[str, Any]) -> Stage:
+        return build_stage(spec)
+
+    def new_consumer(self, owner: str) -> GlobalStage:
+        """A new object of the global stage (or ids, or writer) that owns a phase."""
+        if owner == IDS:
+            return UniqueIds()
+        if owner == WRITE:
+            return ShardWriting([s.name for s in self.config.sources], self.config.shards.max_bytes,
+                                self.config.shards.compression)
+        index = int(owner[7:-1])
+        stage = build_stage(self.config.stages[index])
+        assert isinstance(stage, GlobalStage)
+        return stage
+
+    def consumer(self, owner: str) -> GlobalStage:
+        """The owner's object for planning (made once per process, bound to the build's context)."""
+        cache = self.__dict__.setdefault("_consumers", {})
+        if owner not in cache:
+            stage = self.new_consumer(owner)
+            stage.bind(self.context())
+            cache[owner] = stage
+        return cache[owner]
+
+    def stats_key(self, owner: str, stage: Stage) -> str:
+        if owner == IDS:  # counted where the first global stage is, before it
+            first = next((i for i, spec in enumerate(self.config.stages) if REGISTRY[next(iter(spec))].is_global),
+                         len(self.config.stages))
+            return stats_key("global", first, stage.name)
+        index = int(owner[7:-1]) if owner.startswith("stages[") else -1
+        return stats_key("global", index, stage.label)
+
+    def _owners(self) -> list[str]:
+        out: list[str] = []
+        for phase in self.phases:
+            if not out or out[-1] != phase.owner:
+                out.append(phase.owner)
+        return out
+
+    def next_owner(self, phase: Phase) -> str | None:
+        owners = self._owners()
+        at = owners.index(phase.owner)
+        return owners[at + 1] if at + 1 < len(owners) else None
+
+    def intake_after(self, phase: Phase) -> Intake:
+        """How the records a task of ``phase`` passes on are partitioned: as the next owner takes them."""
+        nxt = self.next_owner(phase)
+        assert nxt is not None, f"{phase.name} passes no records on"
+        return self.consumer(nxt).intake(self.buckets)
+
+    def after(self, phase: Phase) -> tuple[list[dict[str, Any]], int]:
+        """The streaming stages run by the last phase of a global stage (and their first position)."""
+        index = phase.stage_index
+        if index is None or phase != [p for p in self.phases if p.owner == phase.owner][-1]:
+            return [], 0
+        return self.after_global.get(index, []), index + 1
+
+    # -- tasks ------------------------------------------------------------------------------------------------
+
+    @cached_property
+    def _read_tasks(self) -> list[ReadTask]:
         tasks: list[ReadTask] = []
         for source in self.config.sources:
             reader = get_format(source.read.format)
@@ -182,74 +163,24 @@ class Plan:
                     tasks.append(ReadTask(len(tasks), source.name, tuple(group), part))
         return tasks
 
-    def next_reducer(self, phase: Phase) -> Phase | None:
-        """The next phase that needs records partitioned for it: the ids phase's or exact dedup's buckets,
-        or minhash's bands."""
-        following = [p for p in self.phases if p.number > phase.number and p.kind in ("ids", "global", "bands")]
-        return following[0] if following else None
+    def read_tasks(self) -> list[ReadTask]:
+        return list(self._read_tasks)
 
-    def bucket_tasks(self, previous_results: list[dict[str, Any]], file_key: str = "file",
-                     index_key: str = "index") -> list[BucketTask]:
-        units: dict[int, list[Unit]] = {b: [] for b in range(self.buckets)}
-        for result in previous_results:
-            for partition, groups in sorted(result.get(index_key, {}).items()):
-                for group, rows, nbytes in groups:
-                    units[int(partition)].append(Unit(result[file_key], group, 0, rows, nbytes))
-        return [BucketTask(b, tuple(units[b])) for b in range(self.buckets)]
-
-    def cluster_tasks(self, band_results: list[dict[str, Any]], upstream: list[dict[str, Any]]) -> list[ClusterTask]:
-        return [ClusterTask(0, tuple(r["edges_file"] for r in band_results if r.get("edges_file")),
-                            tuple(r["signatures_file"] for r in upstream if r.get("signatures_file")),
-                            tuple((r["task"], self._units(r)) for r in upstream if r.get("signatures_file")))]
-
-    @staticmethod
-    def _units(result: dict[str, Any]) -> tuple[Unit, ...]:
-        """An upstream task's exchange, in the order of its records' keys (see ``tasks.record_key``)."""
-        return tuple(Unit(result["file"], group, 0, rows, nbytes)
-                     for _, groups in sorted(result.get("index", {}).items()) for group, rows, nbytes in groups)
-
-    def apply_tasks(self, upstream: list[dict[str, Any]], cluster_result: dict[str, Any]) -> list[ApplyTask]:
-        tasks = []
-        for result in upstream:
-            tasks.append(ApplyTask(result["task"], self._units(result), cluster_result.get("decisions_file")))
+    def tasks(self, phase: Phase, results: dict[str, list[dict[str, Any]]]) -> list[Any]:
+        """A phase's tasks, from the results of the phases before it (by phase name), and the tasks the next
+        global stage runs with it (an earlier release to dedup against)."""
+        if phase.owner == READ:
+            tasks: list[Any] = self.read_tasks()
+        else:
+            own = [p for p in self.phases if p.owner == phase.owner]
+            upstream = results[self.phases[own[0].number - 1].name]
+            earlier = {p.step: results[p.name] for p in own if p.number < phase.number}
+            labels = {t.index: t.label for t in self._read_tasks} if phase.owner == IDS else {}
+            tasks = self.consumer(phase.owner).tasks(phase.step, StepInputs(upstream, earlier, self.buckets, labels))
+        nxt = self.next_owner(phase)
+        if nxt is not None and phase == [p for p in self.phases if p.owner == phase.owner][-1]:
+            tasks += [dataclasses.replace(t, index=len(tasks) + i) for i, t in enumerate(self.upstream.get(nxt, []))]
         return tasks
-
-    def shard_tasks(self, previous_results: list[dict[str, Any]]) -> list[ShardTask]:
-        """Packs each source's exchange row groups, in task order, into shards of at most max_bytes.
-
-        Sizes are the exchange's compressed bytes, written with the shards'
-        codec; a shard compresses a little worse when it is cut from a larger
-        row group and carries its own footer, hence the margin.
-        """
-        max_bytes = max(self.config.shards.max_bytes // 2,
-                        int(self.config.shards.max_bytes * SHARD_FILL) - SHARD_FOOTER_BYTES)
-        tasks: list[ShardTask] = []
-        for source in self.config.sources:
-            units: list[Unit] = []
-            for result in previous_results:
-                for group, rows, nbytes in result["index"].get(source.name, []):
-                    pieces = max(1, math.ceil(nbytes / max_bytes))
-                    step = math.ceil(rows / pieces)
-                    for start in range(0, rows, step):
-                        stop = min(rows, start + step)
-                        units.append(Unit(result["file"], group, start, stop, nbytes * (stop - start) // rows))
-            shards: list[list[Unit]] = []
-            size = 0
-            for unit in units:
-                if not shards or (size + unit.bytes > max_bytes and size > 0):
-                    shards.append([])
-                    size = 0
-                shards[-1].append(unit)
-                size += unit.bytes
-            for number, shard in enumerate(shards):
-                path = f"data/{source.name}/{shard_name(number, len(shards))}"
-                tasks.append(ShardTask(len(tasks), source.name, path, tuple(shard)))
-        return tasks
-
-
-def _estimated_bytes(fmt: str, files: list[InputFile]) -> int:
-    reader = get_format(fmt)
-    return sum(reader.estimated_bytes(f) for f in files)
 
 
 def _expand(source: str, read: Any) -> list[InputFile]:
@@ -271,59 +202,31 @@ def make_plan(loaded: LoadedConfig) -> Plan:
     config = loaded.config
     inputs = {s.name: _expand(s.name, s.read) for s in config.sources}
     global_at = [i for i, spec in enumerate(config.stages) if REGISTRY[next(iter(spec))].is_global]
-    phases = [Phase(0, "read", "p0-read")]
+    owners = [READ]
     if not all(get_format(s.read.format).unique_ids for s in config.sources):  # e.g. a text file's id is its path
-        phases.append(Phase(1, "ids", "p1-ids"))  # pdcorpus/unique_ids.py: one record per id and source
+        owners.append(IDS)  # pdcorpus/unique_ids.py: one record per id and source
+    owners += [f"stages[{i}]" for i in global_at] + [WRITE]
     after: dict[int, list[dict[str, Any]]] = {}
-    for k, index in enumerate(global_at, 1):
-        kind = next(iter(config.stages[index]))
-        params = REGISTRY[kind].Params.model_validate(config.stages[index][kind] or {})
-        method = getattr(params, "method", "")
-        if method in ("minhash", "phash"):
-            for step in ("bands", "clusters", "apply"):
-                n = len(phases)
-                phases.append(Phase(n, step, f"p{n}-{kind}-{method}-{step}", index))
-        else:
-            n = len(phases)
-            phases.append(Phase(n, "global", f"p{n}-{kind}{'-' + method if method else ''}", index))
-        stop = global_at[k] if k < len(global_at) else len(config.stages)
+    for k, index in enumerate(global_at):
+        stop = global_at[k + 1] if k + 1 < len(global_at) else len(config.stages)
         after[index] = config.stages[index + 1:stop]
-    phases.append(Phase(len(phases), "write", f"p{len(phases)}-write"))
     pre = config.stages[: global_at[0]] if global_at else config.stages
     if config.exchange.buckets == "auto":
-        total = sum(_estimated_bytes(s.read.format, inputs[s.name]) for s in config.sources)
+        total = sum(get_format(s.read.format).estimated_bytes(f) for s in config.sources for f in inputs[s.name])
         buckets = max(1, min(4096, math.ceil(total / config.exchange.bucket_bytes)))
     else:
         buckets = config.exchange.buckets
     priority = {s.name: (s.priority if s.priority is not None else i) for i, s in enumerate(config.sources)}
-    previous: dict[int, tuple[int, list[InputFile]]] = {}
-    for phase in phases:
-        if phase.kind not in ("global", "bands"):
-            continue
-        (kind, params), = config.stages[phase.stage_index].items()
-        against = (params or {}).get("against")
-        if against:
-            previous[phase.number - 1] = (phase.stage_index, previous_release_shards(against, config.storage_options))
     classes = {"formats": {s.read.format: get_format(s.read.format) for s in config.sources},
                "stages": {next(iter(spec)): REGISTRY[next(iter(spec))]
                           for spec in [*config.stages, *(x for s in config.sources for x in s.stages)]}}
-    return Plan(loaded=loaded, inputs=inputs, buckets=buckets, phases=phases, pre_global=list(pre),
-                after_global=after, source_priority=priority, previous=previous, classes=classes)
-
-
-def previous_release_shards(output: str, storage_options: dict | None = None) -> list[InputFile]:
-    """The shards an earlier build lists in its manifest; an error naming the place if there is none."""
-    fs, root = fsspec.core.url_to_fs(output, **(storage_options or {}))
-    root = root.rstrip("/")
-    try:
-        with fs.open(f"{root}/manifest.json", "r") as fh:
-            manifest = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"dedup against {output}: no readable manifest.json there ({exc}); "
-                         "give the output folder of an earlier pdcorpus build") from exc
-    files = []
-    for shard in manifest.get("shards", []):
-        path = f"{root}/{shard['path']}"
-        url = path if fs.protocol in ("file", "local") or "file" in tuple(fs.protocol) else fs.unstrip_protocol(path)
-        files.append(InputFile(url=url, size=int(shard.get("bytes", 0)), root=root))
-    return files
+    plan = Plan(loaded=loaded, inputs=inputs, buckets=buckets, phases=[], pre_global=list(pre), after_global=after,
+                source_priority=priority, classes=classes)
+    for owner in owners:
+        steps = [READ] if owner == READ else plan.consumer(owner).steps()
+        for step in steps:
+            n = len(plan.phases)
+            plan.phases.append(Phase(n, f"p{n}-{step}", owner, step))
+        if owner != READ:  # found now, before any work: an earlier release that is not there fails the plan
+            plan.upstream[owner] = plan.consumer(owner).upstream_tasks()
+    return plan

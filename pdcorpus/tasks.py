@@ -1,41 +1,46 @@
-"""What one task does, wherever it runs: read, reduce a bucket, or write a shard.
+"""What one task does, wherever it runs: the task context, the read and write tasks, and ``execute``.
 
-Each task writes its outputs under temporary names, renames them when whole,
-and last writes its completion marker (with its counters), so a task either
-happened entirely or not at all; a re-run skips tasks with a marker.
+A task is an object with ``index``, ``label`` and ``run(ctx) -> dict``: the read tasks and shard tasks here,
+the tasks of each global stage in the stage's own module. ``execute`` gives a task its context, runs it, adds
+its counters and rejects to its result, and writes that result as its completion marker. Each task writes its
+outputs under temporary names, renames them when whole, and last writes the marker, so a task either happened
+entirely or not at all; a re-run skips tasks with a marker.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import time
-import uuid
 from collections import Counter
-from typing import Any, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import fsspec
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pdcorpus.config import build_stage
-from pdcorpus.exchange import PartitionedSpill, bucket_of, read_units
-from pdcorpus.io.parquet import file_sha256, open_arrow, write_parquet
+from pdcorpus.accounting import Reject
+from pdcorpus.io.atomic import atomic_open, temporary_name
+from pdcorpus.io.exchange import PartitionedSpill, Unit, read_units
 from pdcorpus.io.formats import get_format
+from pdcorpus.io.parquet import open_arrow, shard_name, write_parquet
 from pdcorpus.io.readers import InputError, InputFile
 from pdcorpus.ownership import file_identity, same_identity
+from pdcorpus.record import SCHEMA, Record, records_to_table
 from pdcorpus.redact import redact
-from pdcorpus.plan import (ApplyTask, BucketTask, ClusterTask, Phase, Plan, PreviousReleaseTask, ReadTask,
-                           ShardTask)
-from pdcorpus.stages.dedup import PREVIOUS, PREVIOUS_PREFIX, candidate_pairs, shingle_sets
-from pdcorpus.record import SCHEMA, Record, records_to_table, table_to_records
-from pdcorpus.stages.base import BucketReduceStage, Reject, Stage
-from pdcorpus.unique_ids import UniqueIds
+from pdcorpus.stages.base import GlobalStage, Intake, Stage, StepInputs
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pdcorpus.plan import Phase, Plan
 
 Progress = Callable[[int], None]
 PROGRESS_EVERY = 1000
+# Shards are planned to this fraction of max_bytes, less a footer allowance.
+SHARD_FILL = 0.85
+SHARD_FOOTER_BYTES = 8 * 1024
 
 
 class StrictModeError(Exception):
@@ -53,7 +58,7 @@ class RejectWriter:
         self.env = plan.loaded.env
         self.fs, root = plan.config.output_fs()
         self.path = f"{root}/rejects/{phase.name}-t{task:05d}.jsonl"
-        self._tmp = f"{self.path}.tmp-{uuid.uuid4().hex[:8]}"
+        self._tmp = temporary_name(self.path)
         self._fh = None
         self.count = 0
 
@@ -92,7 +97,7 @@ class QueueWriter:
         self.fs, root = plan.config.output_fs()
         self.path = f"{root}/{queue}/{phase.name}-t{task:05d}.parquet"
         self.compression = plan.config.shards.compression
-        self._tmp = f"{self.path}.tmp-{uuid.uuid4().hex[:8]}"
+        self._tmp = temporary_name(self.path)
         self._buffer: list[Record] = []
         self._fh = None
         self._writer: pq.ParquetWriter | None = None
@@ -164,183 +169,164 @@ def _chain(records: Iterable[Record], stages: list[Stage]) -> Iterable[Record]:
     return records
 
 
-def _bound(specs: list[dict[str, Any]], plan: Plan, scope: str, start: int, sinks: "Sinks") -> list[tuple[str, Stage]]:
-    out = []
-    context = plan.context()
-    for offset, spec in enumerate(specs):
-        stage = build_stage(spec)
-        stage.on_reject = sinks.rejects
-        stage.on_divert = sinks.divert
-        stage.bind(context)
-        out.append((f"{scope}/{start + offset}/{stage.label}", stage))
-    return out
-
-
 class TaskContext:
-    """Paths and partitioning shared by the task kinds."""
+    """What a task is given: where it writes, its bound stages and sinks, and how it passes records on.
 
-    def __init__(self, plan: Plan, phase: Phase, index: int) -> None:
-        self.plan = plan
-        self.phase = phase
-        self.index = index
+    ``emit(records)`` sends the records a task passes on through the streaming stages after its phase's
+    stage and into its exchange file, partitioned as the next global stage (or the writer) takes them
+    (its ``Intake``); ``spill`` does the same without those stages.
+    """
+
+    def __init__(self, plan: "Plan", phase: "Phase", index: int, progress: Progress | None = None,
+                 strict: bool = False) -> None:
+        self.plan, self.phase, self.index = plan, phase, index
+        self.strict = strict
+        self._progress = progress
         self.work_fs, self.work_root = plan.config.work_fs()
         self.dir = f"{self.work_root}/{phase.name}"
         self.exchange = f"{self.dir}/t{index:05d}.parquet"
+        self.compression = plan.config.shards.compression
+        self.buckets = plan.buckets
+        self._sinks: Sinks | None = None
+        self._stage: GlobalStage | None = None
+        self._after: list[tuple[str, Stage]] | None = None
 
-    def partitioner(self) -> Callable[[Record], str]:
-        """Where an output record goes: a bucket of the next exact dedup, all in one (before a
-        minhash dedup, whose apply phase takes this task's records as they are), or its source."""
-        nxt = self.plan.next_reducer(self.phase)
-        if nxt is None:
-            return lambda record: record.source
-        if nxt.kind == "bands":
-            return lambda record: "all"
-        if nxt.kind == "ids":
-            n = self.plan.buckets
-            return lambda record: f"{bucket_of(record.source + chr(0) + record.id, n):05d}"
-        stage = build_stage(self.plan.config.stages[nxt.stage_index])
-        assert isinstance(stage, BucketReduceStage)
-        buckets = self.plan.buckets
-        return lambda record: f"{bucket_of(stage.partition_key(record), buckets):05d}"
+    # -- what the task works with ---------------------------------------------------------------------------
+
+    @property
+    def sinks(self) -> "Sinks":
+        if self._sinks is None:
+            self._sinks = Sinks(self.plan, self.phase, self.index, self.strict)
+        return self._sinks
+
+    @property
+    def stage(self) -> GlobalStage:
+        """The phase's global stage, new for this task, counting into its stats and setting aside into its rejects."""
+        if self._stage is None:
+            self._stage = self.plan.new_consumer(self.phase.owner)
+            self._bind(self._stage)
+        return self._stage
+
+    def _bind(self, stage: Stage) -> None:
+        stage.on_reject = self.sinks.rejects
+        stage.on_divert = self.sinks.divert
+        stage.bind(self.plan.context())
+
+    def bound(self, specs: list[dict[str, Any]], scope: str, start: int) -> list[tuple[str, Stage]]:
+        """Streaming stages from their specs, bound to this task, with their counters' keys."""
+        out = []
+        for offset, spec in enumerate(specs):
+            stage = self.plan.new_stage(spec)
+            self._bind(stage)
+            out.append((stats_key(scope, start + offset, stage.label), stage))
+        return out
+
+    @property
+    def after(self) -> list[tuple[str, Stage]]:
+        """The streaming stages that follow this phase's stage (in the phase that passes its records on)."""
+        if self._after is None:
+            specs, start = self.plan.after(self.phase)
+            self._after = self.bound(specs, "global", start)
+        return self._after
+
+    def progress(self, n: int) -> None:
+        if self._progress is not None:
+            self._progress(n)
+
+    def counted(self, records: Iterable[Record]) -> Iterator[Record]:
+        return _counted(records, self._progress)
+
+    def read_units(self, units: list[Unit], columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+        return read_units(self.work_fs, units, columns)
+
+    def read_table(self, path: str) -> pa.Table:
+        with open_arrow(self.work_fs, path) as fh:
+            return pq.ParquetFile(fh).read()
+
+    def write_table(self, path: str, table: pa.Table) -> str:
+        """A work file, written whole under a temporary name and renamed into place."""
+        with atomic_open(self.work_fs, path, "wb") as fh:
+            pq.write_table(table, fh, compression=None if self.compression == "none" else self.compression)
+        return path
+
+    # -- passing records on ---------------------------------------------------------------------------------
+
+    @property
+    def intake(self) -> Intake:
+        return self.plan.intake_after(self.phase)
+
+    @property
+    def columnar(self) -> bool:
+        """Whether this task may pass Arrow batches on (``emit_batches``): no stage follows, and what comes next
+        takes records by source."""
+        return not self.after and self.intake.by_source
+
+    def emit(self, records: Iterable[Record]) -> dict[str, Any]:
+        return self.spill(_chain(self.counted(records), [s for _, s in self.after]))
 
     def spill(self, records: Iterable[Record]) -> dict[str, Any]:
-        """Writes the task's output records to its exchange file; before a minhash dedup, also their
-        signatures and band hashes. Returns what the marker records of it."""
-        spill = PartitionedSpill(self.work_fs, self.exchange, self.plan.config.shards.compression)
-        nxt = self.plan.next_reducer(self.phase)
-        signer = NearDupSigner(self, nxt) if nxt is not None and nxt.kind == "bands" else None
-        partition = self.partitioner()
+        """Writes records to the task's exchange file, partitioned for what comes next (and its sidecar: the
+        signatures of a near-dedup). Returns what the result records of it."""
+        intake = self.intake
+        spill = PartitionedSpill(self.work_fs, self.exchange, self.compression)
+        sidecar = intake.sidecar(self) if intake.sidecar is not None else None
+        partition = intake.partition
         try:
-            if signer is None:
+            if sidecar is None:
                 for record in records:
                     spill.add(partition(record), record)
             else:
-                for batch in signer.batches(records):
+                for batch in sidecar.batches(records):
                     for record in batch:
-                        spill.add("all", record)
+                        spill.add(partition(record), record)
             index = spill.close()
             out: dict[str, Any] = {"file": self.exchange, "index": index, "rows": spill.rows}
-            if signer is not None:
-                out.update(signer.close())
+            if sidecar is not None:
+                out.update(sidecar.close())
         except BaseException:
             spill.abort()
-            if signer is not None:
-                signer.abort()
+            if sidecar is not None:
+                sidecar.abort()
             raise
         return out
 
-    def spill_batches(self, batches: Iterable[pa.RecordBatch], progress: Progress | None) -> dict[str, Any]:
+    def emit_batches(self, batches: Iterable[pa.RecordBatch]) -> dict[str, Any]:
         """Columnar output going to the writer: partitioned by source without becoming records."""
-        spill = PartitionedSpill(self.work_fs, self.exchange, self.plan.config.shards.compression)
+        assert self.columnar, "emit_batches: a stage follows, or what comes next does not take records by source"
+        spill = PartitionedSpill(self.work_fs, self.exchange, self.compression)
         try:
             for batch in batches:
                 sources = batch.column("source")
                 for source in sorted(set(sources.to_pylist())):
-                    part = batch.filter(pc.equal(sources, source))
-                    spill.add_batch(source, part)
-                if progress is not None:
-                    progress(batch.num_rows)
+                    spill.add_batch(source, batch.filter(pc.equal(sources, source)))
+                self.progress(batch.num_rows)
             index = spill.close()
         except BaseException:
             spill.abort()
             raise
         return {"file": self.exchange, "index": index, "rows": spill.rows}
 
+    # -- what execute adds to a result ----------------------------------------------------------------------
 
-BAND_SCHEMA = pa.schema([("band", pa.int32()), ("hash", pa.uint64()), ("key", pa.int64())])
-SIGNATURE_SCHEMA = pa.schema([("key", pa.int64()), ("source", pa.string()), ("id", pa.string()),
-                              ("signature", pa.binary())])
-EDGE_SCHEMA = pa.schema([("a", pa.int64()), ("b", pa.int64())])
-DECISION_SCHEMA = pa.schema([("key", pa.int64()), ("keep", pa.bool_()), ("cluster", pa.string()),
-                             ("size", pa.int64())])
-SIGN_BATCH = 512
-
-
-def record_key(task: int, position: int) -> int:
-    """A record's place in the exchange: its task and its position in that task's output."""
-    return (task << 32) | position
-
-
-def _write_table(fs: fsspec.AbstractFileSystem, path: str, table: pa.Table, compression: str) -> str:
-    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
-    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-    with fs.open(tmp, "wb") as fh:
-        pq.write_table(table, fh, compression=None if compression == "none" else compression)
-    fs.mv(tmp, path)
-    return path
-
-
-class NearDupSigner:
-    """Before a near-dedup (minhash or phash): each output record's signature (to a signature file) and
-    its band keys (to a band exchange partitioned by bucket), keyed by the record's place in the exchange."""
-
-    def __init__(self, ctx: "TaskContext", bands_phase: Phase) -> None:
-        self.ctx = ctx
-        stage = build_stage(ctx.plan.config.stages[bands_phase.stage_index])
-        self.stage = stage
-        compression = ctx.plan.config.shards.compression
-        self.band_path = f"{ctx.dir}/t{ctx.index:05d}.bands.parquet"
-        self.band_spill = PartitionedSpill(
-            ctx.work_fs, self.band_path, compression, flush_rows=65536, schema=BAND_SCHEMA,
-            to_table=lambda rows: pa.Table.from_arrays([pa.array(c, t) for c, t in zip(zip(*rows), (
-                pa.int32(), pa.uint64(), pa.int64()))], schema=BAND_SCHEMA),
-            size_of=lambda row: 24)
-        self.sig_path = f"{ctx.dir}/t{ctx.index:05d}.signatures.parquet"
-        self._sig_tmp = f"{self.sig_path}.tmp-{uuid.uuid4().hex[:8]}"
-        self._sig_fh = None
-        self._sig_writer: pq.ParquetWriter | None = None
-        self.position = 0
-        self.compression = compression
-
-    def batches(self, records: Iterable[Record]) -> Iterator[list[Record]]:
-        batch: list[Record] = []
-        for record in records:
-            batch.append(record)
-            if len(batch) >= SIGN_BATCH:
-                self._sign(batch)
-                yield batch
-                batch = []
-        if batch:
-            self._sign(batch)
-            yield batch
-
-    def _sign(self, batch: list[Record]) -> None:
-        stage, buckets = self.stage, self.ctx.plan.buckets
-        signatures, has = stage.signatures(batch)
-        hashes = stage.band_keys(signatures)
-        keys = [record_key(self.ctx.index, self.position + i) for i in range(len(batch))]
-        self.position += len(batch)
-        chosen = np.flatnonzero(has)
-        for i in chosen.tolist():
-            for band in range(hashes.shape[1]):
-                h = int(hashes[i, band])
-                self.band_spill.add(f"{(h ^ band) % buckets:05d}", (band, h, keys[i]))
-        if len(chosen):
-            table = pa.table({"key": pa.array([keys[i] for i in chosen], pa.int64()),
-                              "source": [batch[i].source for i in chosen], "id": [batch[i].id for i in chosen],
-                              "signature": pa.array([signatures[i].tobytes() for i in chosen], pa.binary())},
-                             schema=SIGNATURE_SCHEMA)
-            if self._sig_writer is None:
-                self.ctx.work_fs.makedirs(self.ctx.dir, exist_ok=True)
-                self._sig_fh = self.ctx.work_fs.open(self._sig_tmp, "wb")
-                self._sig_writer = pq.ParquetWriter(self._sig_fh, SIGNATURE_SCHEMA, compression=None)
-            self._sig_writer.write_table(table)
-
-    def close(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"bands_file": self.band_path, "bands_index": self.band_spill.close(),
-                               "signatures_file": None}
-        if self._sig_writer is not None:
-            self._sig_writer.close()
-            self._sig_fh.close()
-            self.ctx.work_fs.mv(self._sig_tmp, self.sig_path)
-            out["signatures_file"] = self.sig_path
+    def accounts(self) -> dict[str, Any]:
+        """The counters of the phase's stage and the stages after it, and the rejects and queues written."""
+        out: dict[str, Any] = {}
+        stats = {}
+        if self._stage is not None:
+            stats[self.plan.stats_key(self.phase.owner, self._stage)] = self._stage.stats.to_dict()
+        for key, stage in self._after or []:
+            stats[key] = stage.stats.to_dict()
+        if stats:
+            out["stats"] = stats
+        if self._sinks is not None:
+            out.update(self._sinks.close())
         return out
 
-    def abort(self) -> None:
-        self.band_spill.abort()
-        if self._sig_writer is not None:
-            self._sig_writer.close()
-            self._sig_fh.close()
+
+def stats_key(scope: str, position: int | str, label: str) -> str:
+    """The key of a stage's counters in a task result: its scope (a source or ``global``), its position in
+    that scope's stage list (``read`` for a reader), and its label."""
+    return f"{scope}/{position}/{label}"
 
 
 def _input_sha256(reader: Any, file: InputFile, storage_options: dict, env: dict[str, str]) -> str:
@@ -357,257 +343,130 @@ def _input_sha256(reader: Any, file: InputFile, storage_options: dict, env: dict
     return digest
 
 
-def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None, strict: bool) -> dict:
-    ctx = TaskContext(plan, phase, task.index)
-    source = next(s for s in plan.config.sources if s.name == task.source)
-    sinks = Sinks(plan, phase, task.index, strict)
-    reader = get_format(source.read.format).from_options(
-        source.name, source.read, fields=source.fields, metadata=source.metadata,
-        max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, part=task.part)
-    reader.work = (ctx.work_fs, f"{ctx.dir}/t{task.index:05d}.state")
-    stages = _bound(source.stages, plan, source.name, 0, sinks) + _bound(plan.pre_global, plan, "global", 0, sinks)
-    records = reader.read_all(task.files)
-    if source.read.limit is not None:  # stops the reader (and its paging) after the slice
-        records = itertools.islice(records, source.read.limit)
-    stream = _chain(_counted(records, progress), [s for _, s in stages])
-    spilled = ctx.spill(stream)
-    stats = {f"{source.name}/read": reader.stats.to_dict()}
-    if hasattr(reader, "fetch_stats"):  # a urls source: its fetching, counted as a step before the source's stages
-        stats[f"{source.name}/-1/fetch"] = reader.fetch_stats.to_dict()
-    stats.update({key: stage.stats.to_dict() for key, stage in stages})
-    inputs = [{"source": source.name, "path": redact(f.url, plan.loaded.env), "bytes": f.size,
-               "sha256": _input_sha256(reader, f, source.read.storage_options, plan.loaded.env)} for f in task.files
-              if task.part is None or task.part[0] == 1]  # a file cut into parts is listed once
-    return {**spilled, "stats": stats, "inputs": inputs, **sinks.close()}
+@dataclass(frozen=True)
+class ReadTask:
+    """One input (or a group of small ones, or a part of one) of a source: read, its source's stages and the
+    streaming stages before the first global one, into the exchange."""
+
+    index: int
+    source: str
+    files: tuple[InputFile, ...]
+    part: Any = None  # a reader's piece of one file (urls: lines first..stop, byte offset)
+
+    @property
+    def label(self) -> str:
+        first = self.files[0].url
+        if self.part is not None:
+            return f"{first} lines {self.part[0]}-{self.part[1] - 1}"
+        return first if len(self.files) == 1 else f"{first} (+{len(self.files) - 1} files)"
+
+    def run(self, ctx: TaskContext) -> dict[str, Any]:
+        plan = ctx.plan
+        source = next(s for s in plan.config.sources if s.name == self.source)
+        sinks = ctx.sinks
+        reader = get_format(source.read.format).from_options(
+            source.name, source.read, fields=source.fields, metadata=source.metadata,
+            max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, part=self.part)
+        reader.work = (ctx.work_fs, f"{ctx.dir}/t{self.index:05d}.state")
+        stages = ctx.bound(source.stages, source.name, 0) + ctx.bound(plan.pre_global, "global", 0)
+        records = reader.read_all(self.files)
+        if source.read.limit is not None:  # stops the reader (and its paging) after the slice
+            records = itertools.islice(records, source.read.limit)
+        spilled = ctx.spill(_chain(ctx.counted(records), [s for _, s in stages]))
+        stats = {f"{source.name}/read": reader.stats.to_dict()}
+        if hasattr(reader, "fetch_stats"):  # a urls source: its fetching, counted as a step before the source's stages
+            stats[stats_key(source.name, -1, "fetch")] = reader.fetch_stats.to_dict()
+        stats.update({key: stage.stats.to_dict() for key, stage in stages})
+        inputs = [{"source": source.name, "path": redact(f.url, plan.loaded.env), "bytes": f.size,
+                   "sha256": _input_sha256(reader, f, source.read.storage_options, plan.loaded.env)}
+                  for f in self.files if self.part is None or self.part[0] == 1]  # a file cut into parts is listed once
+        return {**spilled, "stats": stats, "inputs": inputs}
 
 
-def run_previous(plan: Plan, phase: Phase, task: PreviousReleaseTask, progress: Progress | None, strict: bool) -> dict:
-    """An earlier release's records, as the dedup against it needs them (ids, hashes; texts for minhash,
-    images for phash)."""
-    ctx = TaskContext(plan, phase, task.index)
-    (_, params), = plan.config.stages[task.stage_index].items()
-    method = params.get("method")
-    columns = ["id", "content_hash"] + {"minhash": ["text", "caption"], "phash": ["image"]}.get(method, [])
+# -- the writer: the last phase, one task per output shard ---------------------------------------------------
 
-    def records() -> Iterator[Record]:
-        for file in task.files:
-            fs, path = fsspec.core.url_to_fs(file.url, **plan.config.storage_options)
-            with open_arrow(fs, path) as fh:
-                pf = pq.ParquetFile(fh)
-                for batch in pf.iter_batches(columns=columns):
-                    data = batch.to_pydict()
-                    for i, rid in enumerate(data["id"]):
-                        yield Record(id=f"{PREVIOUS_PREFIX}{rid}", source=PREVIOUS, content_hash=data["content_hash"][i],
-                                     text=data["text"][i] if "text" in data else None,
-                                     caption=data["caption"][i] if "caption" in data else None,
-                                     image=data["image"][i] if "image" in data else None)
+class ShardWriting(GlobalStage):
+    """The write phase, as a consumer of records like the global stages: records arrive partitioned by source;
+    each source's row groups, in task order, are packed into shards of at most ``max_bytes``
+    (``data/<source>/train-NNNNN-of-MMMMM.parquet``)."""
 
-    spilled = ctx.spill(_counted(records(), progress))
-    return {**spilled, "previous": {"files": [f.url for f in task.files], "records": spilled["rows"]}}
+    name = "write"
 
+    def __init__(self, sources: list[str], max_bytes: int, compression: str) -> None:
+        super().__init__()
+        self.sources, self.max_bytes, self.compression = sources, max_bytes, compression
 
-def run_bucket(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | None, strict: bool) -> dict:
-    ctx = TaskContext(plan, phase, task.index)
-    sinks = Sinks(plan, phase, task.index, strict)
-    (key, stage), = _bound([plan.config.stages[phase.stage_index]], plan, "global", phase.stage_index, sinks)
-    after = _bound(plan.after_global[phase.stage_index], plan, "global", phase.stage_index + 1, sinks)
-    units = list(task.units)
+    def __call__(self, records):  # pragma: no cover - a build's phase only
+        raise TypeError("the write phase is not a stage of a pipeline: use ParquetShardWriter")
 
-    def batches(columns: list[str] | None = None):
-        return read_units(ctx.work_fs, units, columns)
+    def steps(self) -> list[str]:
+        return ["write"]
 
-    if not after and plan.next_reducer(phase) is None and hasattr(stage, "reduce_batches"):
-        spilled = ctx.spill_batches(stage.reduce_batches(batches), progress)
-    else:
-        stream = _chain(_counted(stage.reduce(batches), progress), [s for _, s in after])
-        spilled = ctx.spill(stream)
-    stats = {key: stage.stats.to_dict()}
-    stats.update({k: s.stats.to_dict() for k, s in after})
-    return {**spilled, "stats": stats, **sinks.close()}
+    def intake(self, buckets: int) -> Intake:
+        return Intake(lambda record: record.source, by_source=True)
 
+    def tasks(self, step: str, inputs: StepInputs) -> list["ShardTask"]:
+        """Packs each source's exchange row groups, in task order, into shards of at most max_bytes.
 
-def run_ids(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | None, strict: bool) -> dict:
-    """One bucket of (source, id): the first record of each id goes on, later ones are set aside."""
-    ctx = TaskContext(plan, phase, task.index)
-    sinks = Sinks(plan, phase, task.index, strict)
-    stage = UniqueIds(on_reject=sinks.rejects)
-    read_phase = plan.phases[0]
-    origins = {f"{ctx.work_root}/{read_phase.name}/t{t.index:05d}.parquet": t.label for t in plan.read_tasks()}
-    units = list(task.units)
-
-    def batches(columns=None):
-        i = 0
-        while i < len(units):  # runs of units in one exchange file: one open each, and one origin
-            j = i
-            while j < len(units) and units[j].file == units[i].file:
-                j += 1
-            for batch in read_units(ctx.work_fs, units[i:j], columns):
-                yield batch, origins.get(units[i].file)
-            i = j
-
-    if plan.next_reducer(phase) is None:
-        spilled = ctx.spill_batches(stage.reduce_batches(batches), progress)
-    else:
-        spilled = ctx.spill(_counted(stage.reduce(batches), progress))
-    first_global = next((i for i, spec in enumerate(plan.config.stages) if build_stage(spec).is_global),
-                        len(plan.config.stages))
-    return {**spilled, "stats": {f"global/{first_global}/{stage.name}": stage.stats.to_dict()}, **sinks.close()}
-
-
-def run_bands(plan: Plan, phase: Phase, task: BucketTask, progress: Progress | None, strict: bool) -> dict:
-    """Records sharing a band hash are candidate pairs: each joined to the group's first key."""
-    ctx = TaskContext(plan, phase, task.index)
-    tables = [pa.Table.from_batches([b]) for b in read_units(ctx.work_fs, list(task.units))]
-    if not tables:
-        return {"edges_file": None, "edges": 0}
-    table = pa.concat_tables(tables)
-    grouped = table.group_by(["band", "hash"]).aggregate([("key", "list")])
-    lists = grouped.column("key_list")
-    lists = lists.filter(pc.greater(pc.list_value_length(lists), 1))
-    edges: set[tuple[int, int]] = set()
-    for keys in lists.to_pylist():
-        edges.update(candidate_pairs(keys))
-    if progress is not None:
-        progress(table.num_rows)
-    if not edges:
-        return {"edges_file": None, "edges": 0}
-    a, b = zip(*sorted(edges))
-    path = _write_table(ctx.work_fs, ctx.exchange, pa.table({"a": a, "b": b}, schema=EDGE_SCHEMA),
-                        plan.config.shards.compression)
-    return {"edges_file": path, "edges": len(edges)}
-
-
-def run_clusters(plan: Plan, phase: Phase, task: ClusterTask, progress: Progress | None, strict: bool) -> dict:
-    """Candidate pairs checked on their signatures and joined into clusters; one survivor each, by rule."""
-    ctx = TaskContext(plan, phase, task.index)
-    (_, stage), = _bound([plan.config.stages[phase.stage_index]], plan, "global", phase.stage_index,
-                         Sinks(plan, phase, task.index, strict))
-    pairs = []
-    for path in task.edges:
-        with open_arrow(ctx.work_fs, path) as fh:
-            pairs.append(pq.ParquetFile(fh).read())
-    if pairs:
-        both = pa.concat_tables(pairs)
-        edge_array = np.unique(np.stack([both.column("a").to_numpy(), both.column("b").to_numpy()], axis=1), axis=0)
-    else:
-        edge_array = np.zeros((0, 2), dtype=np.int64)
-    involved = pa.array(np.unique(edge_array), pa.int64())
-    signatures: dict[int, np.ndarray] = {}
-    ranks: dict[int, tuple] = {}
-    for path in task.signatures:
-        with open_arrow(ctx.work_fs, path) as fh:
-            table = pq.ParquetFile(fh).read()
-        table = table.filter(pc.is_in(table.column("key"), value_set=involved))
-        for key, source, rid, sig in zip(*(table.column(c).to_pylist() for c in ("key", "source", "id", "signature"))):
-            signatures[key] = np.frombuffer(sig, dtype=np.uint32)
-            ranks[key] = stage.rank(source, rid, key)
-        if progress is not None:
-            progress(table.num_rows)
-    decisions, counts = stage.clusters(map(tuple, edge_array.tolist()), signatures.__getitem__, ranks.__getitem__,
-                                       _shingle_loader(ctx, stage, task) if stage.exact_margin > 0 else None)
-    keys = sorted(decisions)
-    table = pa.table({"key": pa.array(keys, pa.int64()), "keep": [decisions[k][0] for k in keys],
-                      "cluster": [decisions[k][1] for k in keys], "size": pa.array([decisions[k][2] for k in keys],
-                                                                                   pa.int64())},
-                     schema=DECISION_SCHEMA)
-    path = _write_table(ctx.work_fs, ctx.exchange, table, plan.config.shards.compression)
-    return {"decisions_file": path, "near_dedup": {**stage.describe(), **counts}}
-
-
-def _shingle_loader(ctx: TaskContext, stage, task: ClusterTask):
-    """For the pairs decided on exact similarity: the shingle sets of the records with the given keys,
-    from the texts in the upstream exchange (only the row groups that hold them are read)."""
-    def load(keys: list[int]) -> Callable[[int], np.ndarray]:
-        wanted: dict[int, list[int]] = {}
-        for key in keys:
-            wanted.setdefault(key >> 32, []).append(key & 0xFFFFFFFF)
-        found: dict[int, np.ndarray] = {}
-        for index, units in task.records:
-            positions = np.asarray(sorted(wanted.get(index, ())), dtype=np.int64)
-            if not len(positions):
-                continue
-            first = 0
+        Sizes are the exchange's compressed bytes, written with the shards' codec; a shard compresses a little
+        worse when it is cut from a larger row group and carries its own footer, hence the margin.
+        """
+        max_bytes = max(self.max_bytes // 2, int(self.max_bytes * SHARD_FILL) - SHARD_FOOTER_BYTES)
+        tasks: list[ShardTask] = []
+        for source in self.sources:
+            units: list[Unit] = []
+            for result in inputs.upstream:
+                for group, rows, nbytes in result.get("index", {}).get(source, []):
+                    pieces = max(1, math.ceil(nbytes / max_bytes))
+                    step_rows = math.ceil(rows / pieces)
+                    for start in range(0, rows, step_rows):
+                        stop = min(rows, start + step_rows)
+                        units.append(Unit(result["file"], group, start, stop, nbytes * (stop - start) // rows))
+            shards: list[list[Unit]] = []
+            size = 0
             for unit in units:
-                inside = positions[(positions >= first) & (positions < first + unit.rows)]
-                if len(inside):
-                    table = pa.Table.from_batches(list(read_units(ctx.work_fs, [unit], ["text", "caption"])))
-                    rows = table.take(pa.array(inside - first)).to_pylist()
-                    texts = [row["text"] if row["text"] is not None else (row["caption"] or "") for row in rows]
-                    found.update(zip((record_key(index, int(p)) for p in inside), shingle_sets(stage.hasher, texts)))
-                first += unit.rows
-        return found.__getitem__
-    return load
+                if not shards or (size + unit.bytes > max_bytes and size > 0):
+                    shards.append([])
+                    size = 0
+                shards[-1].append(unit)
+                size += unit.bytes
+            for number, shard in enumerate(shards):
+                path = f"data/{source}/{shard_name(number, len(shards))}"
+                tasks.append(ShardTask(len(tasks), source, path, tuple(shard)))
+        return tasks
 
 
-def run_apply(plan: Plan, phase: Phase, task: ApplyTask, progress: Progress | None, strict: bool) -> dict:
-    """One upstream task's records, less the non-survivors of near-duplicate clusters."""
-    ctx = TaskContext(plan, phase, task.index)
-    sinks = Sinks(plan, phase, task.index, strict)
-    (key, stage), = _bound([plan.config.stages[phase.stage_index]], plan, "global", phase.stage_index, sinks)
-    after = _bound(plan.after_global[phase.stage_index], plan, "global", phase.stage_index + 1, sinks)
-    mine: dict[int, tuple[bool, str, int]] = {}
-    if task.decisions:
-        with open_arrow(ctx.work_fs, task.decisions) as fh:
-            table = pq.ParquetFile(fh).read()
-        low, high = record_key(task.index, 0), record_key(task.index + 1, 0)
-        keys = table.column("key")
-        table = table.filter(pc.and_(pc.greater_equal(keys, low), pc.less(keys, high)))
-        for k, keep, cluster, size in zip(*(table.column(c).to_pylist() for c in ("key", "keep", "cluster", "size"))):
-            mine[k - low] = (keep, cluster, size)
+@dataclass(frozen=True)
+class ShardTask:
+    index: int
+    source: str
+    path: str  # relative to the output: data/<source>/train-...parquet
+    units: tuple[Unit, ...]
 
-    def records() -> Iterator[Record]:
-        position = 0
-        add = stage.stats.add
-        for batch in read_units(ctx.work_fs, list(task.units)):
-            for record in table_to_records(batch):
-                decision = mine.get(position)
-                position += 1
-                if record.source == PREVIOUS:  # took part in the clusters; never published again
-                    continue
-                if decision is not None:
-                    keep, cluster, size = decision
-                    record.dedup_cluster, record.dedup_cluster_size = cluster, size
-                    if not keep:
-                        add(record.source, 1, 0)
-                        if cluster.startswith(PREVIOUS_PREFIX):
-                            stage.drop(record, "in-previous-release",
-                                       f"near {cluster[len(PREVIOUS_PREFIX):]} (cluster of {size})")
-                        else:
-                            stage.drop(record, "near-duplicate", f"of {cluster} (cluster of {size})")
-                        continue
-                add(record.source, 1, 1)
-                yield record
+    @property
+    def label(self) -> str:
+        return self.path
 
-    spilled = ctx.spill(_chain(_counted(records(), progress), [s for _, s in after]))
-    stats = {key: stage.stats.to_dict()}
-    stats.update({k: s.stats.to_dict() for k, s in after})
-    return {**spilled, "task": task.index, "stats": stats, **sinks.close()}
+    def run(self, ctx: TaskContext) -> dict[str, Any]:
+        out_fs, root = ctx.plan.config.output_fs()
+        path = f"{root}/{self.path}"
+        counts: dict[str, Counter] = {"license": Counter(), "language": Counter()}
+        chars = [0]
 
+        def tables():
+            for batch in ctx.read_units(list(self.units)):
+                ctx.progress(batch.num_rows)
+                chars[0] += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
+                for column, counter in counts.items():
+                    for item in pc.value_counts(batch.column(column)).to_pylist():
+                        counter[item["values"] if item["values"] is not None else "none"] += item["counts"]
+                yield pa.Table.from_batches([batch])
 
-def run_shard(plan: Plan, phase: Phase, task: ShardTask, progress: Progress | None, strict: bool) -> dict:
-    ctx = TaskContext(plan, phase, task.index)
-    out_fs, root = plan.config.output_fs()
-    path = f"{root}/{task.path}"
-    units = list(task.units)
-
-    counts: dict[str, Counter] = {"license": Counter(), "language": Counter()}
-    chars = [0]
-
-    def tables():
-        for batch in read_units(ctx.work_fs, units):
-            if progress is not None:
-                progress(batch.num_rows)
-            chars[0] += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
-            for column, counter in counts.items():
-                for item in pc.value_counts(batch.column(column)).to_pylist():
-                    counter[item["values"] if item["values"] is not None else "none"] += item["counts"]
-            yield pa.Table.from_batches([batch])
-
-    rows, nbytes = write_parquet(out_fs, path, _rebatch(tables()), plan.config.shards.compression)
-    return {"path": task.path, "source": task.source, "rows": rows, "bytes": nbytes,
-            "sha256": file_sha256(out_fs, path),
-            "licenses": dict(sorted(counts["license"].items())), "languages": dict(sorted(counts["language"].items())),
-            "text_chars": chars[0]}
+        shard = write_parquet(out_fs, path, _rebatch(tables()), ctx.compression)
+        return {"path": self.path, "source": self.source, "rows": shard.rows, "bytes": shard.bytes,
+                "sha256": shard.sha256,
+                "licenses": dict(sorted(counts["license"].items())),
+                "languages": dict(sorted(counts["language"].items())), "text_chars": chars[0]}
 
 
 def _rebatch(tables: Iterable, target_rows: int = 20_000, target_bytes: int = 16 * 1024 * 1024):
@@ -625,32 +484,29 @@ def _rebatch(tables: Iterable, target_rows: int = 20_000, target_bytes: int = 16
         yield pa.concat_tables(pending)
 
 
-RUNNERS = {"read": run_read, "ids": run_ids, "global": run_bucket, "bands": run_bands, "clusters": run_clusters,
-           "apply": run_apply, "write": run_shard}
-
-
-def marker_path(plan: Plan, phase: Phase, index: int) -> tuple[fsspec.AbstractFileSystem, str]:
+def marker_path(plan: "Plan", phase: "Phase", index: int) -> tuple[fsspec.AbstractFileSystem, str]:
     fs, root = plan.config.work_fs()
     return fs, f"{root}/{phase.name}/t{index:05d}.done.json"
 
 
-def execute(plan: Plan, phase: Phase, task: Any, progress: Progress | None = None, strict: bool = False) -> dict:
+def execute(plan: "Plan", phase: "Phase", task: Any, progress: Progress | None = None, strict: bool = False) -> dict:
     """Runs one task and marks it complete; the result is what the marker holds."""
     fs, marker = marker_path(plan, phase, task.index)
     started = time.perf_counter()
-    run = run_previous if isinstance(task, PreviousReleaseTask) else RUNNERS[phase.kind]
-    result = run(plan, phase, task, progress, strict)
+    ctx = TaskContext(plan, phase, task.index, progress, strict)
+    result = task.run(ctx)
+    accounts = ctx.accounts()
+    if "stats" in accounts:
+        result.setdefault("stats", {}).update(accounts.pop("stats"))
+    result.update(accounts)
     result["seconds"] = round(time.perf_counter() - started, 3)
     result["task"] = task.index
-    tmp = f"{marker}.tmp-{uuid.uuid4().hex[:8]}"
-    fs.makedirs(marker.rsplit("/", 1)[0], exist_ok=True)
-    with fs.open(tmp, "w") as fh:
+    with atomic_open(fs, marker, "w") as fh:
         json.dump(result, fh)
-    fs.mv(tmp, marker)
     return result
 
 
-def load_marker(plan: Plan, phase: Phase, index: int) -> dict | None:
+def load_marker(plan: "Plan", phase: "Phase", index: int) -> dict | None:
     fs, marker = marker_path(plan, phase, index)
     if not fs.exists(marker):
         return None

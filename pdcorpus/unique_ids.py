@@ -19,13 +19,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pdcorpus.accounting import Reject, RejectSink
+from pdcorpus.io.exchange import bucket_of, bucket_units
 from pdcorpus.record import Record, table_to_records
-from pdcorpus.stages.base import Reject, RejectSink, StageStats
+from pdcorpus.stages.base import GlobalStage, Intake, StepInputs
 
 NAME = "unique-ids"
 REASON = "duplicate-id"
@@ -42,14 +45,30 @@ class Later:
     first_position: int
 
 
-class UniqueIds:
-    """Keeps the first record of each ``(source, id)`` in a bucket; sets the later ones aside."""
+class UniqueIds(GlobalStage):
+    """Keeps the first record of each ``(source, id)`` in a bucket; sets the later ones aside.
+
+    The planner puts it first among the global stages when a source's ids are not unique by construction.
+    """
 
     name = NAME
 
     def __init__(self, on_reject: RejectSink | None = None) -> None:
+        super().__init__()
         self.on_reject = on_reject
-        self.stats = StageStats(NAME)
+
+    def __call__(self, records):  # pragma: no cover - a build's phase only
+        raise TypeError("unique ids are a phase of a build, not a stage of a pipeline")
+
+    def steps(self) -> list[str]:
+        return ["ids"]
+
+    def intake(self, buckets: int) -> Intake:
+        return Intake(lambda record: f"{bucket_of(record.source + chr(0) + record.id, buckets):05d}")
+
+    def tasks(self, step: str, inputs: StepInputs) -> list["IdsTask"]:
+        origins = tuple((r["file"], inputs.labels.get(r["task"])) for r in inputs.upstream if "file" in r)
+        return [IdsTask(b, units, origins) for b, units in enumerate(bucket_units(inputs.upstream, inputs.buckets))]
 
     def later(self, batches: OriginBatches) -> dict[int, Later]:
         """Position in the bucket -> where the first record with its id was, for every later record."""
@@ -128,4 +147,36 @@ class UniqueIds:
             yield batch
 
 
-__all__ = ["NAME", "REASON", "Later", "UniqueIds"]
+@dataclass(frozen=True)
+class IdsTask:
+    """One hash bucket of ``(source, id)``: the first record of each id goes on, later ones are set aside."""
+
+    index: int
+    units: tuple
+    origins: tuple[tuple[str, str | None], ...]  # upstream exchange file -> the read task's label (its input)
+
+    @property
+    def label(self) -> str:
+        return f"bucket {self.index}"
+
+    def run(self, ctx: Any) -> dict:
+        stage: UniqueIds = ctx.stage
+        origins = dict(self.origins)
+        units = list(self.units)
+
+        def batches(columns=None):
+            i = 0
+            while i < len(units):  # runs of units in one exchange file: one open each, and one origin
+                j = i
+                while j < len(units) and units[j].file == units[i].file:
+                    j += 1
+                for batch in ctx.read_units(units[i:j], columns):
+                    yield batch, origins.get(units[i].file)
+                i = j
+
+        if ctx.columnar:
+            return ctx.emit_batches(stage.reduce_batches(batches))
+        return ctx.emit(stage.reduce(batches))
+
+
+__all__ = ["NAME", "REASON", "IdsTask", "Later", "UniqueIds"]

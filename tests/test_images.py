@@ -23,7 +23,7 @@ import pytest
 import xxhash
 from PIL import Image, ImageDraw, ImageEnhance, features
 
-from pdcorpus.images import (
+from pdcorpus.imaging import (
     MAX_PIXELS,
     ImageError,
     ImageInfo,
@@ -295,7 +295,7 @@ def test_phash_deterministic_across_processes(tmp_path):
     datas = {name: jpeg(im) for name, im in BASES.items()}
     for name, data in datas.items():
         (tmp_path / f"{name}.jpg").write_bytes(data)
-    script = ("import json, pathlib, sys\nfrom pdcorpus.images import phash_hex\n"
+    script = ("import json, pathlib, sys\nfrom pdcorpus.imaging import phash_hex\n"
               "d = pathlib.Path(sys.argv[1])\n"
               "print(json.dumps({p.stem: phash_hex(p.read_bytes()) for p in sorted(d.glob('*.jpg'))}))\n")
     runs = [json.loads(subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,

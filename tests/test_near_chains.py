@@ -127,7 +127,7 @@ def test_the_survivor_index_finds_every_survivor_a_member_is_similar_to():
     assert got == brute_force_centers(members, rank, similar, estimate)
     assert 20 < len(got) < len(members)  # the case is not trivial: several survivors, many joined
     # the pigeonhole itself: any two signatures that can be judged similar share a whole chunk
-    keys = stage.index_keys(sigs)
+    keys = stage.kind.index_keys(sigs)
     lowest = stage.threshold - stage.exact_margin
     for a in range(0, 600, 7):
         for b in range(a + 1, 600, 5):

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 import pdcorpus
-from pdcorpus.images import hamming, phash
+from pdcorpus.imaging import hamming, phash
 
 SIDE = 32  # the thumbnail size of the hash: the picture is not resampled, so the construction is exact
 AMPLITUDE = 8.0

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import fsspec
+
+from pdcorpus.io.atomic import atomic_open
 
 
 @dataclass
@@ -85,8 +86,5 @@ class ResponseCache:
         meta["body_bytes"] = len(body)
         meta["body_sha256"] = hashlib.sha256(body).hexdigest()
         path = self._path(response.url)
-        tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
-        self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-        with self.fs.open(tmp, "wb") as fh:
+        with atomic_open(self.fs, path, "wb") as fh:
             fh.write(json.dumps(meta, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n" + body)
-        self.fs.mv(tmp, path)

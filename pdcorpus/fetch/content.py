@@ -20,7 +20,7 @@ from PIL import Image, ImageOps
 
 from pdcorpus.fetch.cache import Response
 from pdcorpus.fetch.options import FetchOptions, ImageOptions
-from pdcorpus.images import ImageError, probe
+from pdcorpus.imaging import ImageError, probe
 from pdcorpus.io.images import set_image_info
 from pdcorpus.record import Record, content_hash
 

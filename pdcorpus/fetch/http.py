@@ -67,7 +67,7 @@ import certifi
 import httpcore
 import httpx
 
-from pdcorpus import __version__
+from pdcorpus._version import __version__
 from pdcorpus.fetch.cache import Response, ResponseCache, cacheable
 from pdcorpus.fetch.options import FetchOptions
 

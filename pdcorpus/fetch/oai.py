@@ -53,9 +53,10 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 from lxml import etree
 
-from pdcorpus import __version__
+from pdcorpus._version import __version__
 from pdcorpus.fetch.formats import OaiOptions
 from pdcorpus.fetch.http import AddressPolicy, retry_after_seconds
+from pdcorpus.io.atomic import atomic_open
 from pdcorpus.io.readers import InputError, InputFile, Reader
 from pdcorpus.record import Record
 
@@ -208,16 +209,12 @@ class OaiReader(Reader):
         """The page first, then the state naming it: a kill between the two leaves the page to fetch again."""
         if self.work is None:
             return
-        import uuid
-
         fs, folder = self.work
         fs.makedirs(folder, exist_ok=True)
         for path, data in ((f"{folder}/page-{page:06d}.xml", body),
                            (f"{folder}/state.json", json.dumps(state).encode())):
-            tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
-            with fs.open(tmp, "wb") as fh:
+            with atomic_open(fs, path, "wb") as fh:
                 fh.write(data)
-            fs.mv(tmp, path)
 
     def _saved_page(self, page: int) -> bytes:
         fs, folder = self.work

@@ -22,7 +22,7 @@ from collections import deque
 from typing import Any, Iterable, Iterator
 from urllib.parse import urlsplit
 
-from pdcorpus import __version__
+from pdcorpus._version import __version__
 
 from pdcorpus.fetch.options import FetchOptions
 from pdcorpus.record import Record

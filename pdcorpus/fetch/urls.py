@@ -35,7 +35,7 @@ import xxhash
 from pdcorpus.fetch.formats import UrlOptions
 from pdcorpus.io.readers import CsvReader, InputFile, Reader, _as_str
 from pdcorpus.record import Record
-from pdcorpus.stages.base import StageStats
+from pdcorpus.accounting import StageStats
 
 if TYPE_CHECKING:
     from pdcorpus.fetch.options import FetchOptions

@@ -41,7 +41,7 @@ import fsspec
 from pydantic import Field
 import orjson
 
-from pdcorpus.images import MAX_PIXELS, ImageError, ImageInfo, probe
+from pdcorpus.imaging import MAX_PIXELS, ImageError, ImageInfo, probe
 from pdcorpus.io.paths import OUTSIDE, outside_folder
 from pdcorpus.io.readers import (
     CsvReader,
@@ -56,7 +56,7 @@ from pdcorpus.io.readers import (
     expand_paths,
 )
 from pdcorpus.record import Record, content_hash
-from pdcorpus.stages.base import RejectSink
+from pdcorpus.accounting import RejectSink
 
 IMAGE_FIELDS = ("file_name", "file", "path")  # looked for, in this order, when ``fields.image`` is not given
 _COMPRESSED = (".gz", ".zst", ".bz2", ".xz")

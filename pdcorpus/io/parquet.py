@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -18,6 +17,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pdcorpus.io.atomic import temporary_name
 from pdcorpus.record import SCHEMA, Record, records_to_table
 
 ROW_GROUP_TARGET_BYTES = 16 * 1024 * 1024
@@ -86,26 +86,67 @@ def file_sha256(fs: fsspec.AbstractFileSystem, path: str) -> str:
     return digest.hexdigest()
 
 
+# columns whose min/max statistics a shard carries (readers skip row groups by id, source, language, licence)
+STATISTICS = ["id", "source", "content_hash", "language", "license"]
+
+
+class ShardFile:
+    """One output shard: Parquet in the output schema, row groups sized for streaming readers, written under a
+    temporary name and renamed into place when closed. Builds (one per planned shard) and the library's
+    ``ParquetShardWriter`` (size-rolled) write shards with it, so they are alike."""
+
+    def __init__(self, fs: fsspec.AbstractFileSystem, path: str, compression: str = "zstd",
+                 schema: pa.Schema = SCHEMA) -> None:
+        self.fs, self.path = fs, path
+        self._tmp = temporary_name(path)
+        fs.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        self._fh = fs.open(self._tmp, "wb")
+        self._writer = pq.ParquetWriter(self._fh, schema, compression=None if compression == "none" else compression,
+                                        write_statistics=STATISTICS)
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self._writer.write_table(table, row_group_size=row_group_rows(table))
+            self.rows += table.num_rows
+
+    def tell(self) -> int:
+        """Bytes written so far (the footer comes at close)."""
+        return self._fh.tell()
+
+    def finish(self) -> None:
+        """Completes the file (its footer), still under its temporary name."""
+        if self._writer is not None:
+            self._writer.close()
+            self._fh.close()
+            self._writer = None
+
+    def close(self, path: str | None = None) -> ShardInfo:
+        """Completes the file and renames it to ``path`` (default: the path it was opened for)."""
+        self.finish()
+        final = path or self.path
+        self.fs.mv(self._tmp, final)
+        return ShardInfo(final, self.rows, self.fs.size(final), file_sha256(self.fs, final))
+
+    def abort(self) -> None:
+        try:
+            self.finish()
+        finally:
+            if self.fs.exists(self._tmp):
+                self.fs.rm(self._tmp)
+
+
 def write_parquet(fs: fsspec.AbstractFileSystem, path: str, tables: Iterable[pa.Table],
-                  compression: str = "zstd", schema: pa.Schema = SCHEMA) -> tuple[int, int]:
-    """Writes the tables as one Parquet file at ``path``, atomically; returns (rows, bytes)."""
-    tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
-    fs.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    rows = 0
+                  compression: str = "zstd", schema: pa.Schema = SCHEMA) -> ShardInfo:
+    """Writes the tables as one shard at ``path``, atomically."""
+    shard = ShardFile(fs, path, compression, schema)
     try:
-        with fs.open(tmp, "wb") as fh:
-            with pq.ParquetWriter(fh, schema, compression=None if compression == "none" else compression,
-                                  write_statistics=["id", "source", "content_hash", "language", "license"]) as writer:
-                for table in tables:
-                    if table.num_rows:
-                        writer.write_table(table, row_group_size=row_group_rows(table))
-                        rows += table.num_rows
-        fs.mv(tmp, path)
+        for table in tables:
+            shard.write(table)
     except BaseException:
-        if fs.exists(tmp):
-            fs.rm(tmp)
+        shard.abort()
         raise
-    return rows, fs.size(path)
+    return shard.close()
 
 
 class ParquetShardWriter:
@@ -122,13 +163,11 @@ class ParquetShardWriter:
         self.compression = compression
         self.batch_rows = batch_rows
         self.shards: list[ShardInfo] = []
-        self._parts: list[tuple[str, int]] = []
+        self._parts: list[ShardFile] = []
         self._buffer: list[Record] = []
-        self._writer: pq.ParquetWriter | None = None
-        self._fh = None
+        self._file: ShardFile | None = None
         self._ratio = 0.5  # compressed / in-memory bytes, learned from what was written
         self._written_in_memory = 0
-        self._rows = 0
 
     def __enter__(self) -> "ParquetShardWriter":
         return self
@@ -150,57 +189,43 @@ class ParquetShardWriter:
         return self
 
     def _open(self) -> None:
-        path = f"{self.dest}/.part-{len(self._parts):05d}.parquet"
-        self.fs.makedirs(self.dest, exist_ok=True)
-        self._fh = self.fs.open(path, "wb")
-        self._writer = pq.ParquetWriter(self._fh, SCHEMA, compression=self.compression)
-        self._parts.append((path, 0))
-        self._rows = 0
+        self._file = ShardFile(self.fs, f"{self.dest}/.part-{len(self._parts):05d}.parquet", self.compression)
+        self._parts.append(self._file)
         self._written_in_memory = 0
 
     def _close_part(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._fh.close()
-            path, _ = self._parts[-1]
-            self._parts[-1] = (path, self._rows)
-            size = self.fs.size(path)
+        if self._file is not None:
+            size = self._file.tell()
+            self._file.finish()  # renamed to its final name when the total is known
             if self._written_in_memory:
-                self._ratio = size / self._written_in_memory
-            self._writer = self._fh = None
+                self._ratio = max(size, 1) / self._written_in_memory
+            self._file = None
 
     def _flush(self) -> None:
         if not self._buffer:
             return
         table = records_to_table(self._buffer)
         self._buffer = []
-        if self._writer is not None:
-            expected = self._fh.tell() + table.nbytes * self._ratio
-            if expected > self.max_bytes and self._rows:
+        if self._file is not None:
+            expected = self._file.tell() + table.nbytes * self._ratio
+            if expected > self.max_bytes and self._file.rows:
                 self._close_part()
-        if self._writer is None:
+        if self._file is None:
             self._open()
-        self._writer.write_table(table, row_group_size=row_group_rows(table))
-        self._rows += table.num_rows
+        self._file.write(table)
         self._written_in_memory += table.nbytes
         if self._written_in_memory:
-            self._ratio = max(self._ratio, self._fh.tell() / self._written_in_memory)
+            self._ratio = max(self._ratio, self._file.tell() / self._written_in_memory)
 
     def close(self) -> list[ShardInfo]:
         self._flush()
         self._close_part()
         total = len(self._parts)
-        for index, (part, rows) in enumerate(self._parts):
-            final = f"{self.dest}/{shard_name(index, total)}"
-            self.fs.mv(part, final)
-            self.shards.append(ShardInfo(final, rows, self.fs.size(final), file_sha256(self.fs, final)))
+        for index, part in enumerate(self._parts):
+            self.shards.append(part.close(f"{self.dest}/{shard_name(index, total)}"))
         return self.shards
 
     def _abort(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._fh.close()
-        for part, _ in self._parts:
-            if self.fs.exists(part):
-                self.fs.rm(part)
+        for part in self._parts:
+            part.abort()
 

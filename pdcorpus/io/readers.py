@@ -38,7 +38,7 @@ from pdcorpus.io.parquet import file_sha256, is_local
 from pdcorpus.io.paths import OUTSIDE, outside_folder
 from pdcorpus.ownership import file_identity
 from pdcorpus.record import COLUMNS, QUALITY_TYPE, Record, content_hash
-from pdcorpus.stages.base import Reject, RejectSink, StageStats
+from pdcorpus.accounting import Reject, RejectSink, StageStats
 
 # Record columns a source may fill from its input; the rest are set by stages.
 MAPPABLE = ("id", "text", "caption", "url", "license", "date", "title", "author", "retrieved_at",

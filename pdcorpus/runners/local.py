@@ -1,6 +1,6 @@
 """The local runner: a phase's tasks on worker processes of this machine.
 
-It knows nothing of pipelines: it runs ``tasks.execute`` for each task it is
+One implementation of ``pdcorpus.runners.Runner``. It knows nothing of pipelines: it runs ``tasks.execute`` for each task it is
 given, shows a progress bar per phase (records and records/s) when stderr is a
 terminal, or else writes one line per phase when it ends (a log file gets no
 carriage-return updates), and stops the phase at the first failing task.
@@ -21,15 +21,8 @@ from typing import Any
 from tqdm import tqdm
 
 from pdcorpus.plan import Phase, Plan
+from pdcorpus.runners import TaskFailed
 from pdcorpus.tasks import execute
-
-
-class TaskFailed(Exception):
-    """A task raised; names the phase and the task (its input file, bucket or shard)."""
-
-    def __init__(self, phase: Phase, label: str, error: BaseException) -> None:
-        self.phase, self.label, self.error = phase, label, error
-        super().__init__(f"{phase.name}: {label}: {type(error).__name__}: {error}")
 
 
 # Set once per worker process by the pool initializer: the plan and the progress channel.

@@ -14,126 +14,13 @@ build the planner cuts the pipeline there, partitions records by
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict
 
+from pdcorpus.accounting import DivertSink, Reject, RejectSink, StageStats  # noqa: F401 (part of the stage contract)
 from pdcorpus.record import Record
-
-
-@dataclass
-class Reject:
-    """A record (or input line) set aside, with where it came from and why."""
-
-    stage: str
-    reason: str
-    source: str | None = None
-    id: str | None = None
-    file: str | None = None
-    line: int | None = None
-    detail: str | None = None
-    record: Record | None = None
-    raw: str | None = None  # the offending input, when there was no record to keep
-
-    def to_dict(self, with_content: bool = False) -> dict[str, Any]:
-        out = {"stage": self.stage, "reason": self.reason, "source": self.source, "id": self.id,
-               "file": self.file, "line": self.line, "detail": self.detail}
-        if with_content:
-            if self.record is not None:
-                out["text"] = self.record.text
-                out["caption"] = self.record.caption
-            if self.raw is not None:
-                out["raw"] = self.raw
-        return out
-
-    def describe(self) -> str:
-        where = self.file or self.source or "?"
-        if self.line is not None:
-            where += f", line {self.line}"
-        if self.id:
-            where += f" (record {self.id})"
-        detail = f": {self.detail}" if self.detail else ""
-        return f"{where}: {self.stage} set aside this record as '{self.reason}'{detail}"
-
-
-RejectSink = Callable[[Reject], None]
-
-
-@dataclass
-class StageStats:
-    """What one stage saw: records in and out, and drops by reason, per source."""
-
-    name: str
-    by_source: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def _slot(self, source: str) -> dict[str, Any]:
-        slot = self.by_source.get(source)
-        if slot is None:
-            slot = self.by_source[source] = {"in": 0, "out": 0, "dropped": Counter(), "tally": Counter()}
-        return slot
-
-    def add(self, source: str, n_in: int = 0, n_out: int = 0, dropped: dict[str, int] | None = None,
-            tally: dict[str, int] | None = None) -> None:
-        """Counts records in and out, drops by reason, and any other tallies a stage keeps (``license:CC0-1.0``)."""
-        slot = self._slot(source)
-        slot["in"] += n_in
-        slot["out"] += n_out
-        if dropped:
-            slot["dropped"].update(dropped)
-        if tally:
-            slot["tally"].update(tally)
-
-    @property
-    def records_in(self) -> int:
-        return sum(s["in"] for s in self.by_source.values())
-
-    @property
-    def records_out(self) -> int:
-        return sum(s["out"] for s in self.by_source.values())
-
-    @property
-    def dropped(self) -> Counter:
-        total: Counter = Counter()
-        for s in self.by_source.values():
-            total.update(s["dropped"])
-        return total
-
-    @property
-    def tally(self) -> Counter:
-        total: Counter = Counter()
-        for s in self.by_source.values():
-            total.update(s["tally"])
-        return total
-
-    def merge(self, other: "StageStats") -> None:
-        for source, slot in other.by_source.items():
-            self.add(source, slot["in"], slot["out"], slot["dropped"], slot["tally"])
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "stage": self.name,
-            "records_in": self.records_in,
-            "records_out": self.records_out,
-            "dropped": dict(sorted(self.dropped.items())),
-        }
-        if self.tally:
-            out["tally"] = dict(sorted(self.tally.items()))
-        out["by_source"] = {}
-        for src, s in sorted(self.by_source.items()):
-            entry = {"records_in": s["in"], "records_out": s["out"], "dropped": dict(sorted(s["dropped"].items()))}
-            if s["tally"]:
-                entry["tally"] = dict(sorted(s["tally"].items()))
-            out["by_source"][src] = entry
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "StageStats":
-        stats = cls(data["stage"])
-        for src, s in data.get("by_source", {}).items():
-            stats.add(src, s["records_in"], s["records_out"], s["dropped"], s.get("tally"))
-        return stats
 
 
 @dataclass(frozen=True)
@@ -144,9 +31,9 @@ class StageContext:
     # source -> (licence statement, evidence, override) stated for a whole collection in the config
     source_licenses: dict[str, tuple[str, str | None, bool]] = field(default_factory=dict)
     today: str | None = None  # ISO date fixed when the build started, so a resumed build decides alike
+    storage_options: dict[str, Any] = field(default_factory=dict)  # of the output (an earlier release beside it)
 
 
-DivertSink = Callable[[str, Record], None]
 
 
 class StageParams(BaseModel):
@@ -243,17 +130,71 @@ class FilterStage(Stage):
                 self.drop(record, reason)
 
 
+@dataclass(frozen=True)
+class Intake:
+    """How the task before a global stage writes its records for it: each record to a partition of its exchange
+    file (``partition``), and, if the stage needs more of each record than the record (signatures for a
+    near-dedup), a ``sidecar(ctx)`` that sees the records in batches as they are written. ``by_source``: the
+    partition is the record's source, so columnar output may be partitioned without making records."""
+
+    partition: Callable[[Record], str]
+    sidecar: Callable[[Any], Any] | None = None
+    by_source: bool = False
+
+
+@dataclass(frozen=True)
+class StepInputs:
+    """What a global stage is given to plan the tasks of one of its phases."""
+
+    upstream: list[dict[str, Any]]  # the results of the phase before the stage (its records, in its exchange)
+    earlier: dict[str, list[dict[str, Any]]]  # the results of the stage's own earlier phases, by step name
+    buckets: int  # the plan's hash bucket count
+    labels: dict[int, str] = field(default_factory=dict)  # upstream task index -> its label (an input file)
+
+
 class GlobalStage(Stage):
-    """A stage that must see all records of a kind at once (dedup); the planner gives it phases of its own."""
+    """A stage that must see records together (dedup). It owns its phases; the planner and the build run them.
+
+    The protocol, which the build knows nothing beyond:
+
+    - ``steps()``: the names of its phases, in order (the work folder's ``p<n>-<step>``);
+    - ``intake(buckets)``: how the task before it writes its records for it (``Intake``);
+    - ``tasks(step, inputs)``: the tasks of one phase, from the results of the phases before (``StepInputs``);
+      each task is a picklable object with ``index``, ``label`` and ``run(ctx) -> dict`` (its result, kept in
+      its completion marker and given to the later phases);
+    - ``upstream_tasks()``: tasks of its own to run in the phase before it (an earlier release to dedup against).
+
+    A task's ``ctx`` (``pdcorpus.tasks.TaskContext``) gives it its bound stage (``ctx.stage``, counting and
+    setting aside into the task's rejects), reading of exchange units (``ctx.read_units``), writing of work files
+    (``ctx.write_table``), and ``ctx.emit(records)`` for the records it passes on: through the streaming stages
+    after it, into the exchange partitioned for whatever comes next. Counters and rejects are collected by the
+    build. Over a plain iterable (library use, ``Pipeline``) a global stage works in memory (``__call__``).
+    """
 
     is_global = True
 
+    def steps(self) -> list[str]:
+        return [self.label.replace(":", "-")]
+
+    @abstractmethod
+    def intake(self, buckets: int) -> Intake:
+        """How the records reach this stage's first phase."""
+
+    @abstractmethod
+    def tasks(self, step: str, inputs: StepInputs) -> list[Any]:
+        """The tasks of phase ``step``."""
+
+    def upstream_tasks(self) -> list[Any]:
+        """Tasks run with the phase before this stage (their ``index`` is set by the planner)."""
+        return []
+
 
 class BucketReduceStage(GlobalStage):
-    """A global stage that works bucket by bucket: equal ``partition_key``, same bucket.
+    """A global stage that works bucket by bucket: equal ``partition_key``, same bucket, one task each.
 
     ``reduce`` processes one bucket, given a function that returns a fresh iterator of Arrow batches
-    over it (so it may read the bucket twice and keep only small state in memory).
+    over it (so it may read the bucket twice and keep only small state in memory). Implementing
+    ``partition_key`` and ``reduce`` (and ``__call__`` for library use) is all a new stage of this kind needs.
     """
 
     @abstractmethod
@@ -263,6 +204,40 @@ class BucketReduceStage(GlobalStage):
     @abstractmethod
     def reduce(self, batches: Callable[..., Iterator[Any]]) -> Iterator[Record]:
         """The records of one bucket that go on."""
+
+    def intake(self, buckets: int) -> Intake:
+        from pdcorpus.io.exchange import bucket_of
+
+        key = self.partition_key
+        return Intake(lambda record: f"{bucket_of(key(record), buckets):05d}")
+
+    def tasks(self, step: str, inputs: StepInputs) -> list[Any]:
+        from pdcorpus.io.exchange import bucket_units
+
+        return [BucketTask(b, units) for b, units in enumerate(bucket_units(inputs.upstream, inputs.buckets))]
+
+
+@dataclass(frozen=True)
+class BucketTask:
+    """One hash bucket of a ``BucketReduceStage``: its rows in every upstream task, reduced, passed on."""
+
+    index: int  # the bucket
+    units: tuple  # of pdcorpus.io.exchange.Unit
+
+    @property
+    def label(self) -> str:
+        return f"bucket {self.index}"
+
+    def run(self, ctx: Any) -> dict[str, Any]:
+        stage = ctx.stage
+        units = list(self.units)
+
+        def batches(columns: list[str] | None = None) -> Iterator[Any]:
+            return ctx.read_units(units, columns)
+
+        if hasattr(stage, "reduce_batches") and ctx.columnar:  # survivors need not become records
+            return ctx.emit_batches(stage.reduce_batches(batches))
+        return ctx.emit(stage.reduce(batches))
 
 
 class Pipeline:

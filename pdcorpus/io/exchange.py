@@ -13,7 +13,6 @@ the file is the same on every run.
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -22,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
+from pdcorpus.io.atomic import temporary_name
 from pdcorpus.io.parquet import open_arrow
 from pdcorpus.record import SCHEMA, Record, records_to_table
 
@@ -77,7 +77,7 @@ class PartitionedSpill:
         self._buffers: dict[str, list[Record]] = {}
         self._sizes: dict[str, int] = {}
         self._buffered = 0
-        self._tmp = f"{path}.tmp-{uuid.uuid4().hex[:8]}"
+        self._tmp = temporary_name(path)
         self._fh = None
         self._writer: pq.ParquetWriter | None = None
         self._groups = 0
@@ -161,3 +161,24 @@ def read_units(fs: fsspec.AbstractFileSystem, units: list[Unit], columns: list[s
                     table = table.slice(unit.start, unit.rows)
                 yield from table.to_batches(max_chunksize=FLUSH_ROWS)
                 i += 1
+
+
+# -- what a task's completion result says of its exchange file: {"file": path, "index": {partition: [[row group,
+# rows, bytes], ...]}}; the phase after it finds its rows from these ---------------------------------------------
+
+def result_units(result: dict, file_key: str = "file", index_key: str = "index") -> tuple[Unit, ...]:
+    """A task's exchange, partitions in sorted order (the order in which it wrote its records, when it wrote
+    them to one partition)."""
+    return tuple(Unit(result[file_key], group, 0, rows, nbytes)
+                 for _, groups in sorted(result.get(index_key, {}).items()) for group, rows, nbytes in groups)
+
+
+def bucket_units(results: list[dict], buckets: int, file_key: str = "file",
+                 index_key: str = "index") -> list[tuple[Unit, ...]]:
+    """For each hash bucket (partitions named by their number), its row groups in every task, in task order."""
+    units: dict[int, list[Unit]] = {b: [] for b in range(buckets)}
+    for result in results:
+        for partition, groups in sorted(result.get(index_key, {}).items()):
+            for group, rows, nbytes in groups:
+                units[int(partition)].append(Unit(result[file_key], group, 0, rows, nbytes))
+    return [tuple(units[b]) for b in range(buckets)]
