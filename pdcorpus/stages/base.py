@@ -144,6 +144,7 @@ class StageContext:
     # source -> (licence statement, evidence, override) stated for a whole collection in the config
     source_licenses: dict[str, tuple[str, str | None, bool]] = field(default_factory=dict)
     today: str | None = None  # ISO date fixed when the build started, so a resumed build decides alike
+    work: tuple[Any, str] | None = None  # (file system, root) of the build's work folder, for build-wide state
 
 
 DivertSink = Callable[[str, Record], None]
