@@ -240,7 +240,7 @@ def clear_work(fs: fsspec.AbstractFileSystem, root: str) -> None:
         return  # not ours (check_work refused it at the start; never remove it here)
     for name in names:
         path = f"{root}/{name}"
-        if _PHASE_DIR.match(name) and fs.isdir(path):
+        if (_PHASE_DIR.match(name) or name == "fetch-hosts") and fs.isdir(path):  # fetch-hosts: fetch/reservations.py
             fs.rm(path, recursive=True)
         elif name == "state.json" or (TEMPORARY.search(name) and name.split(".tmp-")[0] in (
                 "state.json", WORK_MARKER)):

@@ -289,7 +289,10 @@ def test_robots_txt_is_obeyed_for_our_user_agent_and_an_unreachable_one_disallow
         assert one.counts["/not-for-pdcorpus/letter"] == 0 and two.counts["/letter"] == 0
         assert one.counts["/robots.txt"] == 1 and two.counts["/robots.txt"] == 2  # retried, then given up
     assert [r["url"] for r in shard_rows(out)] == [ours]
-    assert reason_by_url(rejects(out)) == {barred: "robots-disallowed", down: "robots-unreachable"}
+    # both are reservations of the robots protocol (fetch/reservations.py), the detail says which
+    assert reason_by_url(rejects(out)) == {barred: "reserved:robots", down: "reserved:robots"}
+    details = {r["detail"].split(": ", 1)[0]: r["detail"] for r in rejects(out)}
+    assert "'Disallow: /not-for-pdcorpus/'" in details[barred] and "could not be read" in details[down]
 
 
 def test_https_connects_to_the_checked_address_and_verifies_the_certificate_for_the_name(tmp_path, monkeypatch):
@@ -454,11 +457,16 @@ def test_the_cache_serves_a_rebuild_with_changed_stages_and_any_worker_count(tmp
         second = tmp_path / "second"
         manifest = build(corpus_file(tmp_path / "b.yaml", second, urls_source("web", str(tmp_path / "urls.txt"), fetch),
                                      "  - length: {min_chars: 10}\n  - dedup: {method: exact}\n"))
-        assert dict(server.counts) == after_first  # nothing asked again, not even the 404
+        # no page asked again, not even the 404; robots.txt and tdmrep.json are asked once per build (opt-outs
+        # are checked as of each build: RFC 9309 2.4 caches robots.txt 24 hours at most)
+        host_files = {"/robots.txt", "/.well-known/tdmrep.json"}
+        pages = lambda counts: {k: v for k, v in counts.items() if k not in host_files}  # noqa: E731
+        assert pages(dict(server.counts)) == pages(after_first)
         third = tmp_path / "third"
         build(corpus_file(tmp_path / "a.yaml", third, urls_source("web", str(tmp_path / "urls.txt"), fetch)), workers=2)
-        assert dict(server.counts) == after_first
-    assert all(n == 1 for n in after_first.values()) and len(after_first) == 8  # with /robots.txt (a 404)
+        assert pages(dict(server.counts)) == pages(after_first)
+        assert {k: server.counts[k] for k in host_files} == {k: 3 for k in host_files}
+    assert all(n == 1 for n in after_first.values()) and len(after_first) == 9  # with /robots.txt, tdmrep.json (404s)
     assert manifest["dropped"]["fetch:http-status-404"] == 1
     a, b = shard_rows(first), shard_rows(second)
     assert [(r["id"], r["text"], r["retrieved_at"]) for r in a] == [(r["id"], r["text"], r["retrieved_at"]) for r in b]
@@ -466,7 +474,7 @@ def test_the_cache_serves_a_rebuild_with_changed_stages_and_any_worker_count(tmp
     digest = lambda out: {p.name: p.read_bytes() for p in (out / "data").rglob("*.parquet")}  # noqa: E731
     assert digest(first) == digest(third)
     entries = list((tmp_path / "cache").rglob("*.resp"))
-    assert len(entries) == 8 and not list((tmp_path / "cache").rglob("*.tmp-*"))
+    assert len(entries) == 7 and not list((tmp_path / "cache").rglob("*.tmp-*"))
 
 
 def test_url_lists_are_cut_into_tasks_by_lines_the_same_way_every_time(tmp_path):

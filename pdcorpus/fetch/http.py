@@ -32,6 +32,9 @@ How it stays polite:
   (at most ``max_backoff``), or after the server's ``Retry-After`` when that is longer; a
   ``Retry-After`` over ``max_retry_after`` ends the attempts at once.
 * The ``User-Agent`` is ``<user_agent>/<pdcorpus version> (+<contact>)``.
+* robots.txt (RFC 9309) is read before any page of a host and obeyed on every hop; with the other reservation
+  protocols (TDMRep, noai, Content-Usage) it is checked by ``fetch/reservations.py``: a reserved URL raises
+  ``Reserved`` (not a ``FetchError``: it is never retried).
 
 How it stays safe: redirects are followed by hand, and every hop is checked like the first URL
 (scheme, address, host limits). The host name is resolved once per hop, every address it resolves
@@ -61,7 +64,6 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
 
 import certifi
 import httpcore
@@ -70,12 +72,14 @@ import httpx
 from pdcorpus._version import __version__
 from pdcorpus.fetch.cache import Response, ResponseCache, cacheable
 from pdcorpus.fetch.options import FetchOptions
+from pdcorpus.fetch.reservations import (RETRY_UNREACHABLE, HostFile, HostFiles, Reserved, Verdict, now_iso,
+                                         origin_of)
 
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504}) | frozenset(range(505, 600))
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
 ROBOTS_TTL = 24 * 3600.0  # RFC 9309 2.4: a robots.txt should not be cached for more than 24 hours
-ROBOTS_MAX_BYTES = 500 * 1024
-ROBOTS_RETRY = 600.0  # an unreachable robots.txt is asked again after this long
+ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 2.5: at least 500 KiB of a robots.txt are parsed
+HOST_FILE_MAX_BYTES = 5 * 10**6  # robots.txt / tdmrep.json bodies read at most (a larger one is unreachable)
 
 
 def limits_dir() -> str:
@@ -339,7 +343,8 @@ def mime_allowed(mime: str, allowed: list[str]) -> bool:
 class Fetcher:
     """Use as ``async with Fetcher(options) as f: await f.fetch(url)`` inside one event loop."""
 
-    def __init__(self, options: FetchOptions, limits_folder: str | None = None) -> None:
+    def __init__(self, options: FetchOptions, limits_folder: str | None = None,
+                 work: tuple[Any, str] | None = None) -> None:
         self.options = options
         self.policy = AddressPolicy(options.allow_private_networks)
         self.cache = ResponseCache(options.cache, options.cache_storage_options) if options.cache else None
@@ -347,7 +352,8 @@ class Fetcher:
         self.gates: dict[str, HostGate] = {}
         self.inflight: dict[str, asyncio.Future] = {}
         self.dns: dict[tuple[str, int], tuple[float, str]] = {}
-        self.robots: dict[str, asyncio.Future] = {}  # origin -> (until, rules), for this fetcher's life
+        # robots.txt and tdmrep.json per origin: once per build in the work folder (``work``: fs, root), else here
+        self.hostfiles = HostFiles(work, self.limits_dir)
         # One connection pool per host name: connections go to pinned addresses, and a TLS connection verified
         # for one name must never carry a request for another name that happens to share the address.
         self.clients: dict[str, httpx.AsyncClient] = {}
@@ -384,7 +390,13 @@ class Fetcher:
         return gate
 
     async def fetch(self, url: str) -> Response:
-        """The response for a URL (the same URL asked twice at once is fetched once)."""
+        """The response for a URL (raises FetchError, or Reserved for a URL whose rights are reserved)."""
+        return (await self.fetch_checked(url))[0]
+
+    async def fetch_checked(self, url: str) -> tuple[Response, Verdict]:
+        """The response and what the reservation checks found so far (the header and meta checks, which need
+        the page, are the caller's: ``reservations.check_response``). The same URL asked twice at once is
+        fetched once."""
         pending = self.inflight.get(url)
         if pending is not None:
             return await asyncio.shield(pending)
@@ -401,16 +413,23 @@ class Fetcher:
         finally:
             del self.inflight[url]
 
-    async def _fetch(self, url: str) -> Response:
+    async def _fetch(self, url: str) -> tuple[Response, Verdict]:
+        verdict = Verdict()
         if self.cache is not None:
             cached = await asyncio.to_thread(self.cache.get, url)
             if cached is not None:
                 self.cache_hits += 1
-                return self._accept(cached)
-        response = await self._retrying(url)
+                for hop in [*cached.redirects, cached.final_url]:  # this build's robots.txt, as if requested now
+                    await self._precheck(hop, verdict)
+                response = self._accept(cached)
+                await self._assess(response, verdict)
+                return response, verdict
+        response = await self._retrying(url, verdict=verdict)
         if self.cache is not None and cacheable(response.status):
             await asyncio.to_thread(self.cache.put, response)
-        return self._accept(response)
+        response = self._accept(response)
+        await self._assess(response, verdict)
+        return response, verdict
 
     async def _retrying(self, url: str, **follow: Any) -> Response:
         """The final response (any status but a retryable one), after up to ``retries`` more attempts."""
@@ -454,44 +473,66 @@ class Fetcher:
             raise FetchError("too-large", f"{len(response.body)} bytes > max_bytes {self.options.max_bytes}")
         return response
 
-    async def _check_robots(self, scheme: str, host: str, port: int, url: str) -> None:
-        """Refuses a URL that the site's robots.txt disallows for ``user_agent`` (RFC 9309)."""
-        origin = f"{scheme}://{host}:{port}"
-        pending = self.robots.get(origin)
-        if pending is None or (pending.done() and pending.result()[0] < time.monotonic()):
-            pending = self.robots[origin] = asyncio.ensure_future(self._load_robots(origin))
-        rules = (await asyncio.shield(pending))[1]
-        if isinstance(rules, str):
-            raise FetchError("robots-unreachable", f"{origin}/robots.txt: {rules}; RFC 9309 asks to assume "
-                             "complete disallow")
-        if rules is not None:
-            if not rules.can_fetch(self.options.user_agent, url):
-                raise FetchError("robots-disallowed", f"{origin}/robots.txt disallows it for '{self.options.user_agent}'")
-            delay = rules.crawl_delay(self.options.user_agent)
-            if delay:
-                self.gate(host).slow_to(float(delay))
+    async def _precheck(self, url: str, verdict: Verdict) -> None:
+        """Before a URL is requested: robots.txt (raises Reserved) and, once per host, tdmrep.json."""
+        o = self.options
+        origin = origin_of(url)
+        if o.robots:
+            robots = await self.hostfiles.get(origin, "robots", self._load_host_file)
+            when = now_iso()
+            if robots.unreachable:
+                if o.reservations.robots_unreachable == "deny":
+                    raise Reserved("robots", f"{robots.url} could not be read ({robots.error}; asked {robots.fetched_at}), "
+                                   "which RFC 9309 2.3.1.4 reads as complete disallow (robots_unreachable: deny)",
+                                   when, verdict)
+                verdict.unreachable = True
+                verdict.checked["robots"] = "unreachable-allowed"
+            else:
+                rules = self.hostfiles.parse(robots, "robots")
+                if rules is not None:
+                    for agent, own in [(o.user_agent, True)] + [(a, False) for a in o.reservations.ai_agents]:
+                        why = rules.disallowed(url, agent, own)
+                        if why:
+                            raise Reserved("robots", f"{why} ({robots.url} retrieved {robots.fetched_at})", when,
+                                           verdict)
+                    delay = rules.crawl_delay(o.user_agent)
+                    if delay:
+                        self.gate(urlsplit(url).hostname or "").slow_to(float(delay))
+                verdict.checked["robots"] = "allowed"
+        if o.reservations.tdmrep:  # TDMRep: the file on the origin is checked before the host's first page
+            await self.hostfiles.get(origin, "tdmrep", self._load_host_file)
 
-    async def _load_robots(self, origin: str) -> tuple[float, "RobotFileParser | str | None"]:
-        """(until when, rules): the parsed robots.txt; None when there is none (4xx: all allowed); a string
-        saying why it is unreachable (5xx or no answer, after the retries: kept for a few minutes only)."""
-        url = f"{origin}/robots.txt"
-        response = await asyncio.to_thread(self.cache.get, url) if self.cache is not None else None
-        if response is None:
-            try:
-                response = await self._retrying(url, robots=False, max_bytes=ROBOTS_MAX_BYTES)
-            except FetchError as exc:
-                if exc.reason == "too-large":  # RFC 9309 2.5: parse at least 500 KiB; past that the file is odd
-                    return time.monotonic() + ROBOTS_TTL, None
-                return time.monotonic() + ROBOTS_RETRY, f"{exc.reason} ({exc.detail})"
-            if self.cache is not None and cacheable(response.status):
-                await asyncio.to_thread(self.cache.put, response)
-        if 400 <= response.status < 500 and response.status not in RETRY_STATUS:
-            return time.monotonic() + ROBOTS_TTL, None
-        if not 200 <= response.status < 300:
-            return time.monotonic() + ROBOTS_RETRY, f"answered {response.status}"
-        parser = RobotFileParser()
-        parser.parse(response.body.decode("utf-8", "replace").splitlines())
-        return time.monotonic() + ROBOTS_TTL, parser
+    async def _assess(self, response: Response, verdict: Verdict) -> None:
+        """After the response: robots.txt Content-Usage lines and tdmrep.json rules for the final URL."""
+        o = self.options
+        url = response.final_url
+        origin = origin_of(url)
+        if o.robots and o.reservations.content_usage:
+            robots = await self.hostfiles.get(origin, "robots", self._load_host_file)
+            rules = None if robots.unreachable else self.hostfiles.parse(robots, "robots")
+            hit = rules.content_usage(url, [o.user_agent, *o.reservations.ai_agents]) if rules is not None else None
+            if hit is not None:
+                raise Reserved("content-usage", f"{hit[1]} ({robots.url} retrieved {robots.fetched_at})", now_iso(),
+                               verdict)
+            verdict.checked["content-usage"] = "none"
+        if o.reservations.tdmrep:
+            tdmrep = await self.hostfiles.get(origin, "tdmrep", self._load_host_file)
+            found = self.hostfiles.parse(tdmrep, "tdmrep").lookup(url)
+            if found is not None:
+                verdict.tdm = (found[0], f"{found[1]} of {tdmrep.url} (retrieved {tdmrep.fetched_at})")
+
+    async def _load_host_file(self, url: str) -> HostFile:
+        """robots.txt or tdmrep.json: up to five redirects (RFC 9309 2.3.1.2), retried like any request."""
+        try:
+            response = await self._retrying(url, robots=False, max_bytes=HOST_FILE_MAX_BYTES, max_redirects=5)
+        except FetchError as exc:
+            if exc.reason == "too-many-redirects":  # RFC 9309 2.3.1.2: may be read as unavailable (no rules)
+                return HostFile(url, 404, None, f"{exc.reason}: {exc.detail}", _now_iso(), time.time() + ROBOTS_TTL)
+            return HostFile(url, None, None, f"{exc.reason}: {exc.detail}", _now_iso(), time.time() + RETRY_UNREACHABLE)
+        ok = 200 <= response.status < 300
+        text = response.body[:ROBOTS_MAX_BYTES].decode("utf-8", "replace") if ok else None
+        return HostFile(url, response.status, text, None if ok else f"answered {response.status}",
+                        response.retrieved_at, time.time() + ROBOTS_TTL)
 
     async def _resolve(self, host: str, port: int) -> str:
         """The checked address to connect to: every address the name resolves to must be allowed."""
@@ -524,11 +565,14 @@ class Fetcher:
             self.dns[(host, port)] = (time.monotonic() + 300, chosen)
         return chosen
 
-    async def _follow(self, url: str, robots: bool = True, max_bytes: int | None = None) -> Response:
+    async def _follow(self, url: str, robots: bool = True, max_bytes: int | None = None,
+                      verdict: Verdict | None = None, max_redirects: int | None = None) -> Response:
+        """One attempt, redirects followed by hand. ``robots``: a page, checked against robots.txt (and its host's
+        tdmrep.json loaded) before each hop is requested; False for those files themselves."""
         o = self.options
         redirects: list[str] = []
         current = url
-        for _ in range(o.max_redirects + 1):
+        for _ in range((o.max_redirects if max_redirects is None else max_redirects) + 1):
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise FetchError("bad-url", f"'{current}' is not an http(s) URL" +
@@ -539,8 +583,8 @@ class Fetcher:
                 raise FetchError("bad-url", f"'{current}' has an invalid port") from None
             host = parts.hostname
             ip = await self._resolve(host, port)
-            if robots and o.robots:
-                await self._check_robots(parts.scheme, host, port, current)
+            if robots:
+                await self._precheck(current, verdict if verdict is not None else Verdict())
             gate = self.gate(host)
             async with gate.connection(), self.global_slots:  # the turn is taken as the request is written
                 response = await self._once(current, host, ip, redirects, check_type=robots,
@@ -554,7 +598,7 @@ class Fetcher:
                 if after:
                     gate.pause(min(after, o.max_retry_after))
             return response
-        raise FetchError("too-many-redirects", f"more than max_redirects {o.max_redirects}: "
+        raise FetchError("too-many-redirects", f"more than max_redirects {max_redirects or o.max_redirects}: "
                          + " -> ".join(redirects[-3:] + [current]))
 
     async def _once(self, url: str, host: str, ip: str, redirects: list[str], check_type: bool = True,
@@ -575,6 +619,7 @@ class Fetcher:
                 response = await client.send(request, stream=True)
                 try:
                     head = {k.lower(): v for k, v in response.headers.items()}
+                    robots_tags = response.headers.get_list("x-robots-tag")
                     status = response.status_code
                     body = b""
                     if 200 <= status < 300:
@@ -609,6 +654,9 @@ class Fetcher:
             raise FetchError("truncated-body", f"{url}: body cannot be decoded: {exc}", retry=True) from None
         # headers kept: what the record or the cache needs, never cookies
         kept = {k: v for k, v in head.items() if k in ("content-type", "content-length", "last-modified", "etag",
-                                                         "location", "retry-after", "content-language", "link")}
+                                                         "location", "retry-after", "content-language", "link",
+                                                         "tdm-reservation", "tdm-policy", "content-usage")}
+        if robots_tags:  # one line per header: a user-agent scope runs to the end of its own header only
+            kept["x-robots-tag"] = "\n".join(robots_tags)
         return Response(url=redirects[0] if redirects else url, final_url=url, status=status, headers=kept,
                         body=body, retrieved_at=_now_iso(), redirects=list(redirects))

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from pdcorpus.fetch.reservations import ReservationOptions
 from pdcorpus.io.parquet import parse_size
 from pdcorpus.stages.base import StageParams
 
@@ -82,7 +83,10 @@ class FetchOptions(StageParams):
     content_types: list[str] | None = Field(None, description="allowed MIME types (type/* wildcards); "
                                                              "default: pages, or image/* with images")
     max_redirects: int = Field(5, ge=0, le=30)
-    robots: bool = Field(True, description="obey robots.txt (RFC 9309) for user_agent, and its Crawl-delay")
+    robots: bool = Field(True, description="obey robots.txt (RFC 9309) for user_agent, and its Crawl-delay; its "
+                                           "groups for reservations.ai_agents reserve URLs too")
+    reservations: ReservationOptions = Field(default_factory=ReservationOptions,
+                                             description="TDMRep, noai, Content-Usage checks (fetch/reservations.py)")
     allow_private_networks: bool | list[str] = Field(
         False, description="true, or networks (CIDR) whose private addresses may be fetched, e.g. [127.0.0.0/8]")
     cache: str | None = Field(None, description="folder or fsspec URL keeping responses by URL")

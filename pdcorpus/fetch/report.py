@@ -32,6 +32,8 @@ def crawled(manifest: dict[str, Any]) -> dict[str, Any] | None:
         "failures": dict(sum((Counter(s.get("dropped") or {}) for s in steps), Counter()).most_common()),
         "user_agents": sorted(k.split(":", 1)[1] for k in tally if k.startswith("user-agent:")),
         "robots_txt": sorted(k.split(":", 1)[1] for k in tally if k.startswith("robots.txt:")),
+        # fetch/reservations.py: what an unreadable robots.txt was taken to mean (deny unless the config says allow)
+        "robots_unreachable": sorted(k.rsplit(":", 1)[1] for k in tally if k.startswith("reservations:robots-unreachable:")),
         "period": {"from": days[0], "to": days[-1]} if days else None,
         "domains": len(domains),
         "bytes": total,
@@ -41,7 +43,9 @@ def crawled(manifest: dict[str, Any]) -> dict[str, Any] | None:
 
 def crawled_markdown(facts: dict[str, Any]) -> list[str]:
     agents = ", ".join(f"`{a}`" for a in facts["user_agents"]) or "(none recorded)"
-    robots = ("obeyed (RFC 9309; an unreachable robots.txt was read as disallowing everything)"
+    unreachable = ("was read as allowing everything (`robots_unreachable: allow`)"
+                   if facts.get("robots_unreachable") == ["allow"] else "was read as disallowing everything")
+    robots = (f"obeyed (RFC 9309; an unreachable robots.txt {unreachable})"
               if facts["robots_txt"] == ["obeyed"] else "not obeyed for every request (`robots: false` in the config)")
     period = facts["period"]
     lines = [

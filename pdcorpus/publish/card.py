@@ -580,7 +580,12 @@ def _languages_section(f: CorpusFacts) -> list[str]:
     return lines + [""]
 
 
-def _opt_outs_section() -> list[str]:
+def _opt_outs_section(manifest: dict) -> list[str]:
+    from pdcorpus.fetch.reservations import reservation_markdown, reservation_report
+
+    checked = reservation_markdown(reservation_report(manifest))  # reservations checked while fetching
+    if checked:
+        return ["## Opt-outs", ""] + checked
     return ["## Opt-outs", "",
             "pdcorpus has no opt-out stage yet: no machine-readable reservation of rights (TDMRep, robots.txt "
             "groups for AI crawlers, `X-Robots-Tag: noai`, IETF aipref `Content-Usage`, Spawning's Do-Not-Train "
@@ -672,7 +677,7 @@ def dataset_card(manifest: dict, *, output_files: list[str] | None = None) -> st
 
     f = facts(manifest)
     body = (_summary_section(f) + _sources_section(f) + _licences_section(f, meta) + _rights_section(f)
-            + _stages_section(f) + _dedup_section(f) + _languages_section(f) + _opt_outs_section()
+            + _stages_section(f) + _dedup_section(f) + _languages_section(f) + _opt_outs_section(manifest)
             + _removal_section(f) + _columns_section() + _citation_section(f) + _provenance_section(f))
     header = DatasetCardData(**meta).to_yaml(original_order=KEY_ORDER)
     return f"---\n{header}\n---\n\n" + "\n".join(body).rstrip() + "\n"

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 from pdcorpus.fetch.report import crawled, crawled_markdown
+from pdcorpus.fetch.reservations import reservation_markdown, reservation_report
 from pdcorpus.publish.card import PUBLIC_DOMAIN_KINDS, UNDECIDED, CorpusFacts, _datasets_resource, facts
 from pdcorpus.rights.licenses import Kind, lookup
 
@@ -324,8 +325,12 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
                 for scope, p in f.configured("rights")]
     review = int((m.get("review") or {}).get("count", 0))
 
+    reservations = reservation_report(m)  # checked while fetching (pdcorpus.fetch.reservations)
     md = [_heading("3"), "", _heading("3.1"), "",
-          f"Are you a Signatory to the Code of Practice for general-purpose AI models? {PROVIDER}", "",
+          f"Are you a Signatory to the Code of Practice for general-purpose AI models? {PROVIDER}", ""]
+    md += ["Opt-out protocols checked for this corpus: " + ", ".join(reservations["protocols"]) + f"; "
+           f"{_n(reservations['records_reserved'])} records removed for a reservation.", ""] + reservation_markdown(
+        reservations) if reservations["protocols"] else [
           "Opt-out protocols checked for this corpus: none. pdcorpus has no opt-out stage yet, so no "
           "machine-readable reservation of rights (robots.txt, TDMRep, X-Robots-Tag, IETF aipref, Spawning's "
           "Do-Not-Train registry) was checked, and 0 records were removed for an opt-out. The sources were selected "
@@ -391,9 +396,12 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
     md.append("")
 
     data = _section("3",
-                    tdm_opt_outs=_section("3.1", code_of_practice_signatory=_left(), protocols_checked=[],
-                                          records_removed_for_opt_out=0,
-                                          note="pdcorpus has no opt-out stage yet: no opt-out protocol was checked",
+                    tdm_opt_outs=_section("3.1", code_of_practice_signatory=_left(),
+                                          protocols_checked=list(reservations["protocols"]),
+                                          records_removed_for_opt_out=reservations["records_reserved"],
+                                          reservations=reservations,
+                                          note=None if reservations["protocols"] else
+                                          "pdcorpus has no opt-out stage yet: no opt-out protocol was checked",
                                           provider_measures=_left("the provider's own opt-out measures"),
                                           rights_policies=policies, rights_decisions=dict(sorted(decisions.items())),
                                           rights_decisions_by_kind=dict(sorted(by_decision.items())),

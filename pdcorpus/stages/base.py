@@ -32,6 +32,7 @@ class StageContext:
     source_licenses: dict[str, tuple[str, str | None, bool]] = field(default_factory=dict)
     today: str | None = None  # ISO date fixed when the build started, so a resumed build decides alike
     storage_options: dict[str, Any] = field(default_factory=dict)  # of the output (an earlier release beside it)
+    work: tuple[Any, str] | None = None  # (file system, root) of the build's work folder, for build-wide state
 
 
 
