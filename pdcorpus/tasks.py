@@ -595,13 +595,17 @@ def run_shard(plan: Plan, phase: Phase, task: ShardTask, progress: Progress | No
     units = list(task.units)
 
     counts: dict[str, Counter] = {"license": Counter(), "language": Counter()}
-    chars = [0]
+    chars = [0, 0]  # characters of text, records with an image
+    retrieved: list[str] = []  # the least and the greatest retrieved_at so far (ISO 8601 sorts as text)
 
     def tables():
         for batch in read_units(ctx.work_fs, units):
             if progress is not None:
                 progress(batch.num_rows)
             chars[0] += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
+            chars[1] += batch.num_rows - batch.column("image").null_count
+            retrieved.extend(v for v in pc.min_max(batch.column("retrieved_at")).as_py().values() if v is not None)
+            retrieved[:] = [min(retrieved), max(retrieved)] if retrieved else []
             for column, counter in counts.items():
                 for item in pc.value_counts(batch.column(column)).to_pylist():
                     counter[item["values"] if item["values"] is not None else "none"] += item["counts"]
@@ -611,7 +615,8 @@ def run_shard(plan: Plan, phase: Phase, task: ShardTask, progress: Progress | No
     return {"path": task.path, "source": task.source, "rows": rows, "bytes": nbytes,
             "sha256": file_sha256(out_fs, path),
             "licenses": dict(sorted(counts["license"].items())), "languages": dict(sorted(counts["language"].items())),
-            "text_chars": chars[0]}
+            "text_chars": chars[0], "images": chars[1],
+            "retrieved_at_min": retrieved[0] if retrieved else None, "retrieved_at_max": retrieved[-1] if retrieved else None}
 
 
 def _rebatch(tables: Iterable, target_rows: int = 20_000, target_bytes: int = 16 * 1024 * 1024):

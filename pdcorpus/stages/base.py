@@ -137,6 +137,28 @@ class StageStats:
 
 
 @dataclass(frozen=True)
+class StageKey:
+    """Which stage a ``StageStats`` belongs to: its scope (a source's name, or ``global``), its position in
+    that scope's list of stages (None for the source's reader), and its label. Task markers keep it as
+    ``str(key)`` (``books/read``, ``global/3/dedup:exact``); ``parse`` reads it back."""
+
+    scope: str
+    position: int | None
+    label: str
+
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.label}" if self.position is None else f"{self.scope}/{self.position}/{self.label}"
+
+    @classmethod
+    def parse(cls, key: str) -> "StageKey":
+        scope, _, rest = key.partition("/")
+        position, _, label = rest.partition("/")
+        if not label:  # "<source>/read": a reader, which has no position
+            return cls(scope, None, position)
+        return cls(scope, int(position), label)
+
+
+@dataclass(frozen=True)
 class StageContext:
     """What the planner tells every stage of a build before it runs."""
 
