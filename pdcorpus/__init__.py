@@ -31,7 +31,7 @@ _EXPORTS = {
     "pdcorpus.io.parquet": ["ParquetShardWriter"],
     "pdcorpus.io.images": ["ImageReader", "read_images"],
     "pdcorpus.config": ["ConfigError", "load_config"],
-    "pdcorpus.build": ["Build", "BuildError", "build"],
+    "pdcorpus.builder": ["Build", "BuildError", "build"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 _WHERE["normalize_rights"] = "pdcorpus.rights.normalize"

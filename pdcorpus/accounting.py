@@ -127,3 +127,25 @@ class StageStats:
 
 
 DivertSink = Callable[[str, Record], None]
+
+
+@dataclass(frozen=True)
+class StageKey:
+    """Which stage a ``StageStats`` belongs to: its scope (a source's name, or ``global``), its position in
+    that scope's list of stages (None for the source's reader), and its label. Task markers keep it as
+    ``str(key)`` (``books/read``, ``global/3/dedup:exact``); ``parse`` reads it back."""
+
+    scope: str
+    position: int | None
+    label: str
+
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.label}" if self.position is None else f"{self.scope}/{self.position}/{self.label}"
+
+    @classmethod
+    def parse(cls, key: str) -> "StageKey":
+        scope, _, rest = key.partition("/")
+        position, _, label = rest.partition("/")
+        if not label:  # "<source>/read": a reader, which has no position
+            return cls(scope, None, position)
+        return cls(scope, int(position), label)

@@ -11,10 +11,11 @@ from collections import Counter
 from typing import Sequence
 
 from pdcorpus._version import __version__
-from pdcorpus.build import BuildError, build
+from pdcorpus.builder import BuildError, build
 from pdcorpus.config import ConfigError, load_config
 from pdcorpus.errors import describe
 from pdcorpus.locations import is_url, resolve
+from pdcorpus.manifest import Manifest
 from pdcorpus.io.readers import InputError
 from pdcorpus.ownership import LOCK_FILE, OwnershipError, check_places
 from pdcorpus.publish.hub import PublishError
@@ -30,22 +31,22 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(r) for r in rows])
 
 
-def summary(manifest: dict) -> str:
+def summary(manifest: Manifest | dict) -> str:
+    m = Manifest.of(manifest)
     rows = []
-    for stage in manifest["stages"]:
-        reasons = [f"{r} {n:,}" for r, n in stage["dropped"].items()] or ["-"]
-        rows.append([stage["scope"], stage["stage"], f"{stage['records_in']:,}", f"{stage['records_out']:,}", reasons[0]])
+    for stage in m.stages:
+        reasons = [f"{r} {n:,}" for r, n in stage.dropped.items()] or ["-"]
+        rows.append([stage.scope, stage.stage, f"{stage.records_in:,}", f"{stage.records_out:,}", reasons[0]])
         rows.extend(["", "", "", "", more] for more in reasons[1:])
     out = [_table(rows, ["scope", "stage", "in", "out", "set aside (reason count)"]), ""]
-    src_rows = [[name, f"{s['records_read']:,}", f"{s['records_out']:,}", f"{s['shards']:,}", f"{s['bytes']:,}"]
-                for name, s in manifest["sources"].items()]
+    src_rows = [[name, f"{s.records_read:,}", f"{s.records_out:,}", f"{s.shards:,}", f"{s.bytes:,}"]
+                for name, s in m.sources.items()]
     out += [_table(src_rows, ["source", "read", "out", "shards", "bytes"]), ""]
-    t = manifest["timings"]
-    rate = manifest["records_in"] / t["total_seconds"] if t["total_seconds"] else 0
-    review = manifest.get("review", {}).get("count", 0)
-    out.append(f"{manifest['records_out']:,} records in {len(manifest['shards'])} shards; "
-               f"{manifest['rejects']['count']:,} set aside, {review:,} for review; "
-               f"{t['total_seconds']:.1f} s ({rate:,.0f} records/s)")
+    seconds = m.timings.total_seconds
+    rate = m.records_in / seconds if seconds else 0
+    out.append(f"{m.records_out:,} records in {len(m.shards)} shards; "
+               f"{m.rejects.count:,} set aside, {m.review.count:,} for review; "
+               f"{seconds:.1f} s ({rate:,.0f} records/s)")
     return "\n".join(out)
 
 
@@ -54,19 +55,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     manifest = build(config, output=args.output, workers=args.workers, fresh=args.fresh,
                      strict=args.strict, keep_work=args.keep_work, progress=not args.quiet,
                      break_lock=args.break_lock)
-    print(summary(manifest))
+    m = Manifest.of(manifest)
+    print(summary(m))
     out = args.output
     if out is None:  # the file's output (as written), relative to the file's folder: shown from here
-        out = str(manifest["config"].get("output"))
+        out = str(m.config.get("output"))
         if "${" not in out:
             out = resolve(out, os.path.dirname(os.path.abspath(args.config)))
         if "${" not in out and not is_url(out) and not os.path.relpath(out).startswith(".."):
             out = os.path.relpath(out)
     print(f"output: {redact(out)}  (data/, manifest.json, README.md dataset card, training-data-summary.md/.json)")
-    published = manifest.get("published")
-    if published:  # the `publish:` key: the commit the Hub made, so the user can find and cite it
-        target = (manifest.get("config") or {}).get("publish") or {}
-        print(f"published: {target.get('repo')}@{target.get('revision') or 'main'} commit {published['oid']} "
+    published = m.published
+    if published and m.publish is not None:  # the commit the Hub made, so the user can find and cite it
+        print(f"published: {m.publish.repo}@{m.publish.revision or 'main'} commit {published['oid']} "
               f"{published['url']}")
     return 0
 
@@ -100,38 +101,38 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if not fs.exists(manifest_path):
         raise BuildError(f"{args.output}: no manifest.json; is this the output of a finished build?")
     with fs.open(manifest_path, "r") as fh:
-        manifest = json.load(fh)
+        manifest = Manifest.from_json(json.load(fh))
     licenses: Counter = Counter()
     languages: Counter = Counter()
     sources: Counter = Counter()
     rows = []
-    for shard in manifest["shards"]:
-        with open_arrow(fs, f"{root}/{shard['path']}") as fh:
+    for shard in manifest.shards:
+        with open_arrow(fs, f"{root}/{shard.path}") as fh:
             table = pq.ParquetFile(fh).read(columns=["source", "license", "license_raw", "language"])
-        rows.append([shard["path"], f"{table.num_rows:,}", f"{shard['bytes']:,}"])
+        rows.append([shard.path, f"{table.num_rows:,}", f"{shard.bytes:,}"])
         for source, lic, raw, lang in zip(*(table.column(c).to_pylist() for c in table.column_names)):
             sources[source] += 1
             licenses[lic or (f"(not normalized) {raw}" if raw else "(none)")] += 1
             languages[lang or "(not detected)"] += 1
     if args.json:
-        print(json.dumps({"name": manifest["name"], "records_out": manifest["records_out"],
-                          "shards": manifest["shards"], "sources": dict(sources),
+        print(json.dumps({"name": manifest.name, "records_out": manifest.records_out,
+                          "shards": [s.to_json() for s in manifest.shards], "sources": dict(sources),
                           "licenses": dict(licenses.most_common()), "languages": dict(languages.most_common()),
-                          "rights_decisions": {n: s.get("rights_decisions", {}) for n, s in manifest["sources"].items()},
-                          "review": manifest.get("review", {})},
+                          "rights_decisions": {n: s.rights_decisions for n, s in manifest.sources.items()},
+                          "review": manifest.review.to_json()},
                          indent=2, ensure_ascii=False))
         return 0
-    print(f"{manifest['name']}: {manifest['records_out']:,} records, built {manifest['created_at']} "
-          f"by pdcorpus {manifest['pdcorpus_version']}\n")
+    print(f"{manifest.name}: {manifest.records_out:,} records, built {manifest.created_at} "
+          f"by pdcorpus {manifest.pdcorpus_version}\n")
     print(_table(rows, ["shard", "rows", "bytes"]) + "\n")
     for title, counter in (("source", sources), ("license", licenses), ("language", languages)):
         print(_table([[k, f"{v:,}"] for k, v in counter.most_common(args.top)], [title, "records"]) + "\n")
-    decisions = [[name, key, f"{n:,}"] for name, src in manifest["sources"].items()
-                 for key, n in src.get("rights_decisions", {}).items()]
+    decisions = [[name, key, f"{n:,}"] for name, src in manifest.sources.items()
+                 for key, n in src.rights_decisions.items()]
     if decisions:
         print(_table(decisions, ["source", "rights decision: reason", "records"]) + "\n")
-        review = manifest.get("review", {})
-        print(f"{review.get('count', 0):,} records for review in {len(review.get('files', []))} files under review/")
+        review = manifest.review
+        print(f"{review.count:,} records for review in {len(review.files)} files under review/")
     return 0
 
 
@@ -141,9 +142,10 @@ def cmd_rights_check(args: argparse.Namespace) -> int:
     from pdcorpus.rights.licenses import lookup
     from pdcorpus.rights.normalize import normalize
     from pdcorpus.rights.pd_by_date import JURISDICTIONS
-    from pdcorpus.rights.policy import RightsPolicy
+    from pdcorpus.rights.policy import DEFAULT_JURISDICTIONS, RightsPolicy
 
-    jurisdictions = [j.strip().upper() for item in (args.jurisdiction or ["US", "EU"]) for j in item.split(",") if j.strip()]
+    jurisdictions = [j.strip().upper() for item in (args.jurisdiction or DEFAULT_JURISDICTIONS)
+                     for j in item.split(",") if j.strip()]
     bad = [j for j in jurisdictions if j not in JURISDICTIONS]
     if bad:
         raise BuildError(f"unknown jurisdiction {', '.join(bad)}; known: {', '.join(JURISDICTIONS)}")

@@ -26,7 +26,7 @@ from pdcorpus.io.formats import ReadOptions, UnknownFormat, format_names, get_fo
 from pdcorpus.io.readers import DEFAULT_MAX_CHARS, MAPPABLE
 from pdcorpus.locations import resolve_config_paths
 from pdcorpus.redact import redact, register_env
-from pdcorpus.stages import REGISTRY, Stage
+from pdcorpus.stages import REGISTRY, Stage, StageParams
 
 Loc = tuple[Union[str, int], ...]
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -210,14 +210,54 @@ class LoadedConfig:
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
+    # the stages with their validated parameters: None -> the global stages, a source's name -> its own
+    specs: dict[str | None, list["StageSpec"]] = field(default_factory=dict, repr=False)
+
+    def stage_specs(self, source: str | None = None) -> list["StageSpec"]:
+        """A source's own stages, or (``None``) the global ones, with their validated parameters."""
+        if source not in self.specs:  # a LoadedConfig made by hand: validated now
+            specs = self.config.stages if source is None else \
+                next(s for s in self.config.sources if s.name == source).stages
+            self.specs[source] = [StageSpec.of(spec, "global" if source is None else source, i)
+                                  for i, spec in enumerate(specs)]
+        return self.specs[source]
+
+    def all_stage_specs(self) -> list["StageSpec"]:
+        """Every stage of the corpus file in pipeline order: each source's own, then the global ones."""
+        return [spec for s in self.config.sources for spec in self.stage_specs(s.name)] + self.stage_specs(None)
+
     def stages(self, source: str | None = None) -> list[Stage]:
         """New stage objects: a source's own stages, or (``None``) the global ones."""
-        specs = self.config.stages if source is None else \
-            next(s for s in self.config.sources if s.name == source).stages
-        return [build_stage(spec) for spec in specs]
+        return [spec.build() for spec in self.stage_specs(source)]
 
 
-def build_stage(spec: dict[str, Any]) -> Stage:
+@dataclass(frozen=True)
+class StageSpec:
+    """One stage of the corpus file: its key, where it is, and its validated parameters (defaults filled in)."""
+
+    kind: str  # the YAML key: rights, dedup, ...
+    scope: str  # "global", or the name of the source whose stages it is in
+    position: int  # its index in that list
+    params: StageParams
+
+    @classmethod
+    def of(cls, spec: dict[str, Any], scope: str, position: int) -> "StageSpec":
+        (kind, params), = spec.items()
+        return cls(kind, scope, position, REGISTRY[kind].Params.model_validate(params or {}))
+
+    def build(self) -> Stage:
+        return REGISTRY[self.kind].from_params(self.params)
+
+    @property
+    def given(self) -> list[str]:
+        """The parameters the corpus file gave (the others are the ``Params`` model's defaults)."""
+        return sorted(self.params.model_fields_set)
+
+
+def build_stage(spec: "dict[str, Any] | StageSpec") -> Stage:
+    """A new stage object from its validated spec (or from a ``{key: params}`` dict, validated here)."""
+    if isinstance(spec, StageSpec):
+        return spec.build()
     (kind, params), = spec.items()
     cls = REGISTRY[kind]
     return cls.from_params(cls.Params.model_validate(params or {}))
@@ -362,8 +402,11 @@ def _redact(message: str, used: dict[str, str]) -> str:
     return redact(message, used)
 
 
-def _check_stages(specs: Any, prefix: Loc, lines: dict[Loc, int], file: str) -> list[str]:
+def _check_stages(specs: Any, prefix: Loc, lines: dict[Loc, int], file: str,
+                  validated: list[StageSpec] | None = None) -> list[str]:
+    """Problems of a list of stages (``stages`` or ``sources[i].stages``); the valid ones go to ``validated``."""
     problems = []
+    scope = "global" if prefix == ("stages",) else None
     for index, spec in enumerate(specs or []):
         loc = prefix + (index,)
         if not isinstance(spec, dict) or len(spec) != 1:
@@ -379,16 +422,25 @@ def _check_stages(specs: Any, prefix: Loc, lines: dict[Loc, int], file: str) -> 
             problems.append(f"{file}:{_line_of(lines, loc + (kind,))}: {format_loc(loc + (kind,))}: "
                             f"stage options must be a mapping, got {type(params).__name__}")
             continue
+        if prefix != ("stages",) and getattr(REGISTRY[kind], "is_global", False):
+            # in a source's list it would run inside each read task, on that task's records only
+            problems.append(f"{file}:{_line_of(lines, loc + (kind,))}: {format_loc(loc + (kind,))}: '{kind}' is a "
+                            "global stage: it must see the records of every source and every input at once, so it "
+                            "cannot run in one source's stages; move it to the top-level 'stages:' list")
+            continue
         params_model = REGISTRY[kind].Params
         try:
-            validated = params_model.model_validate(params or {})
+            params = params_model.model_validate(params or {})
         except ValidationError as exc:
             problems.extend(_messages(exc, params_model, loc + (kind,), lines, file))
             continue
         try:  # a stage that cannot be built (a missing package or model) fails now, not mid-run
-            REGISTRY[kind].from_params(validated)
+            REGISTRY[kind].from_params(params)
         except Exception as exc:  # noqa: BLE001 - any failure to build is a config problem, reported with its place
             problems.append(f"{file}:{_line_of(lines, loc + (kind,))}: {format_loc(loc + (kind,))}: {exc}")
+            continue
+        if validated is not None:
+            validated.append(StageSpec(kind, scope or "", index, params))
     return problems
 
 
@@ -427,7 +479,8 @@ def load_config(path: str | os.PathLike, env: typing.Mapping[str, str] | None = 
     except ValidationError as exc:
         problems.extend(_messages(exc, CorpusConfig, (), lines, file, data))
         config = None
-    problems.extend(_check_stages(data.get("stages"), ("stages",), lines, file))
+    specs: dict[str | None, list[StageSpec]] = {None: []}
+    problems.extend(_check_stages(data.get("stages"), ("stages",), lines, file, specs[None]))
     names: set[Any] = set()
     for index, source in enumerate(data.get("sources") or []):
         if isinstance(source, dict):
@@ -436,9 +489,12 @@ def load_config(path: str | os.PathLike, env: typing.Mapping[str, str] | None = 
                 problems.append(f"{file}:{_line_of(lines, loc)}: {format_loc(loc)}: two sources are named "
                                 f"'{source['name']}'; source names must be unique")
             names.add(source.get("name"))
-            problems.extend(_check_stages(source.get("stages"), ("sources", index, "stages"), lines, file))
+            mine: list[StageSpec] = []
+            problems.extend(_check_stages(source.get("stages"), ("sources", index, "stages"), lines, file, mine))
+            specs[str(source.get("name"))] = [StageSpec(s.kind, str(source.get("name")), s.position, s.params)
+                                              for s in mine]
     if problems or config is None:
         raise ConfigError([_redact(p, used) for p in problems])
     register_env(used)
-    return LoadedConfig(config=config, path=file, text=text, raw=raw, env=used)
+    return LoadedConfig(config=config, path=file, text=text, raw=raw, env=used, specs=specs)
 

@@ -28,7 +28,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from pdcorpus.config import LoadedConfig, build_stage
+from pdcorpus.config import LoadedConfig, StageSpec
 from pdcorpus.errors import describe
 from pdcorpus.io.formats import get_format, register_format
 from pdcorpus.io.readers import InputError, InputFile
@@ -58,8 +58,8 @@ class Plan:
     inputs: dict[str, list[InputFile]]
     buckets: int
     phases: list[Phase]
-    pre_global: list[dict[str, Any]]  # streaming stages before the first global one (run in read tasks)
-    after_global: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # streaming stages after each global
+    pre_global: list[StageSpec]  # streaming stages before the first global one (run in read tasks)
+    after_global: dict[int, list[StageSpec]] = field(default_factory=dict)  # streaming stages after each global
     source_priority: dict[str, int] = field(default_factory=dict)
     today: str = field(default_factory=lambda: date.today().isoformat())
     # the format and stage classes this plan uses, by name: pickled with the plan (by reference), so that a
@@ -91,8 +91,8 @@ class Plan:
 
     # -- the owners of phases ----------------------------------------------------------------------------------
 
-    def new_stage(self, spec: dict[str, Any]) -> Stage:
-        return build_stage(spec)
+    def new_stage(self, spec: StageSpec) -> Stage:
+        return spec.build()
 
     def new_consumer(self, owner: str) -> GlobalStage:
         """A new object of the global stage (or ids, or writer) that owns a phase."""
@@ -101,8 +101,7 @@ class Plan:
         if owner == WRITE:
             return ShardWriting([s.name for s in self.config.sources], self.config.shards.max_bytes,
                                 self.config.shards.compression)
-        index = int(owner[7:-1])
-        stage = build_stage(self.config.stages[index])
+        stage = self.loaded.stage_specs(None)[int(owner[7:-1])].build()
         assert isinstance(stage, GlobalStage)
         return stage
 
@@ -117,8 +116,8 @@ class Plan:
 
     def stats_key(self, owner: str, stage: Stage) -> str:
         if owner == IDS:  # counted where the first global stage is, before it
-            first = next((i for i, spec in enumerate(self.config.stages) if REGISTRY[next(iter(spec))].is_global),
-                         len(self.config.stages))
+            specs = self.loaded.stage_specs(None)
+            first = next((s.position for s in specs if REGISTRY[s.kind].is_global), len(specs))
             return stats_key("global", first, stage.name)
         index = int(owner[7:-1]) if owner.startswith("stages[") else -1
         return stats_key("global", index, stage.label)
@@ -141,12 +140,12 @@ class Plan:
         assert nxt is not None, f"{phase.name} passes no records on"
         return self.consumer(nxt).intake(self.buckets)
 
-    def after(self, phase: Phase) -> tuple[list[dict[str, Any]], int]:
-        """The streaming stages run by the last phase of a global stage (and their first position)."""
+    def after(self, phase: Phase) -> list[StageSpec]:
+        """The streaming stages run by the last phase of a global stage."""
         index = phase.stage_index
         if index is None or phase != [p for p in self.phases if p.owner == phase.owner][-1]:
-            return [], 0
-        return self.after_global.get(index, []), index + 1
+            return []
+        return self.after_global.get(index, [])
 
     # -- tasks ------------------------------------------------------------------------------------------------
 
@@ -201,16 +200,17 @@ def make_plan(loaded: LoadedConfig) -> Plan:
     """Finds the inputs and cuts the pipeline into phases; raises InputError for missing inputs."""
     config = loaded.config
     inputs = {s.name: _expand(s.name, s.read) for s in config.sources}
-    global_at = [i for i, spec in enumerate(config.stages) if REGISTRY[next(iter(spec))].is_global]
+    specs = loaded.stage_specs(None)
+    global_at = [s.position for s in specs if REGISTRY[s.kind].is_global]
     owners = [READ]
     if not all(get_format(s.read.format).unique_ids for s in config.sources):  # e.g. a text file's id is its path
         owners.append(IDS)  # pdcorpus/unique_ids.py: one record per id and source
     owners += [f"stages[{i}]" for i in global_at] + [WRITE]
-    after: dict[int, list[dict[str, Any]]] = {}
+    after: dict[int, list[StageSpec]] = {}
     for k, index in enumerate(global_at):
-        stop = global_at[k + 1] if k + 1 < len(global_at) else len(config.stages)
-        after[index] = config.stages[index + 1:stop]
-    pre = config.stages[: global_at[0]] if global_at else config.stages
+        stop = global_at[k + 1] if k + 1 < len(global_at) else len(specs)
+        after[index] = specs[index + 1:stop]
+    pre = specs[: global_at[0]] if global_at else specs
     if config.exchange.buckets == "auto":
         total = sum(get_format(s.read.format).estimated_bytes(f) for s in config.sources for f in inputs[s.name])
         buckets = max(1, min(4096, math.ceil(total / config.exchange.bucket_bytes)))
@@ -218,8 +218,7 @@ def make_plan(loaded: LoadedConfig) -> Plan:
         buckets = config.exchange.buckets
     priority = {s.name: (s.priority if s.priority is not None else i) for i, s in enumerate(config.sources)}
     classes = {"formats": {s.read.format: get_format(s.read.format) for s in config.sources},
-               "stages": {next(iter(spec)): REGISTRY[next(iter(spec))]
-                          for spec in [*config.stages, *(x for s in config.sources for x in s.stages)]}}
+               "stages": {spec.kind: REGISTRY[spec.kind] for spec in loaded.all_stage_specs()}}
     plan = Plan(loaded=loaded, inputs=inputs, buckets=buckets, phases=[], pre_global=list(pre), after_global=after,
                 source_priority=priority, classes=classes)
     for owner in owners:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pdcorpus.accounting import Reject
+from pdcorpus.accounting import Reject, StageKey
 from pdcorpus.io.atomic import atomic_open, temporary_name
 from pdcorpus.io.exchange import PartitionedSpill, Unit, read_units
 from pdcorpus.io.formats import get_format
@@ -212,21 +212,21 @@ class TaskContext:
         stage.on_divert = self.sinks.divert
         stage.bind(self.plan.context())
 
-    def bound(self, specs: list[dict[str, Any]], scope: str, start: int) -> list[tuple[str, Stage]]:
-        """Streaming stages from their specs, bound to this task, with their counters' keys."""
+    def bound(self, specs: list[Any]) -> list[tuple[str, Stage]]:
+        """Streaming stages from their validated specs (``config.StageSpec``), bound to this task, with their
+        counters' keys."""
         out = []
-        for offset, spec in enumerate(specs):
+        for spec in specs:
             stage = self.plan.new_stage(spec)
             self._bind(stage)
-            out.append((stats_key(scope, start + offset, stage.label), stage))
+            out.append((stats_key(spec.scope, spec.position, stage.label), stage))
         return out
 
     @property
     def after(self) -> list[tuple[str, Stage]]:
         """The streaming stages that follow this phase's stage (in the phase that passes its records on)."""
         if self._after is None:
-            specs, start = self.plan.after(self.phase)
-            self._after = self.bound(specs, "global", start)
+            self._after = self.bound(self.plan.after(self.phase))
         return self._after
 
     def progress(self, n: int) -> None:
@@ -323,10 +323,10 @@ class TaskContext:
         return out
 
 
-def stats_key(scope: str, position: int | str, label: str) -> str:
+def stats_key(scope: str, position: int | None, label: str) -> str:
     """The key of a stage's counters in a task result: its scope (a source or ``global``), its position in
-    that scope's stage list (``read`` for a reader), and its label."""
-    return f"{scope}/{position}/{label}"
+    that scope's stage list (None for a reader), and its label (``pdcorpus.accounting.StageKey``)."""
+    return str(StageKey(scope, position, label))
 
 
 def _input_sha256(reader: Any, file: InputFile, storage_options: dict, env: dict[str, str]) -> str:
@@ -367,13 +367,14 @@ class ReadTask:
         reader = get_format(source.read.format).from_options(
             source.name, source.read, fields=source.fields, metadata=source.metadata,
             max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, part=self.part)
-        reader.work = (ctx.work_fs, f"{ctx.dir}/t{self.index:05d}.state")
-        stages = ctx.bound(source.stages, source.name, 0) + ctx.bound(plan.pre_global, "global", 0)
+        reader.work = (ctx.work_fs, f"{ctx.dir}/t{self.index:05d}.state")  # the task's own progress (OAI-PMH pages)
+        reader.bind(plan.context())
+        stages = ctx.bound(plan.loaded.stage_specs(source.name)) + ctx.bound(plan.pre_global)
         records = reader.read_all(self.files)
         if source.read.limit is not None:  # stops the reader (and its paging) after the slice
             records = itertools.islice(records, source.read.limit)
         spilled = ctx.spill(_chain(ctx.counted(records), [s for _, s in stages]))
-        stats = {f"{source.name}/read": reader.stats.to_dict()}
+        stats = {stats_key(source.name, None, "read"): reader.stats.to_dict()}
         if hasattr(reader, "fetch_stats"):  # a urls source: its fetching, counted as a step before the source's stages
             stats[stats_key(source.name, -1, "fetch")] = reader.fetch_stats.to_dict()
         stats.update({key: stage.stats.to_dict() for key, stage in stages})
@@ -451,12 +452,16 @@ class ShardTask:
         out_fs, root = ctx.plan.config.output_fs()
         path = f"{root}/{self.path}"
         counts: dict[str, Counter] = {"license": Counter(), "language": Counter()}
-        chars = [0]
+        chars = [0, 0]  # characters of text, records with an image
+        retrieved: list[str] = []  # the least and the greatest retrieved_at so far (ISO 8601 sorts as text)
 
         def tables():
             for batch in ctx.read_units(list(self.units)):
                 ctx.progress(batch.num_rows)
                 chars[0] += pc.sum(pc.utf8_length(batch.column("text"))).as_py() or 0
+                chars[1] += batch.num_rows - batch.column("image").null_count
+                retrieved.extend(v for v in pc.min_max(batch.column("retrieved_at")).as_py().values() if v is not None)
+                retrieved[:] = [min(retrieved), max(retrieved)] if retrieved else []
                 for column, counter in counts.items():
                     for item in pc.value_counts(batch.column(column)).to_pylist():
                         counter[item["values"] if item["values"] is not None else "none"] += item["counts"]
@@ -466,7 +471,9 @@ class ShardTask:
         return {"path": self.path, "source": self.source, "rows": shard.rows, "bytes": shard.bytes,
                 "sha256": shard.sha256,
                 "licenses": dict(sorted(counts["license"].items())),
-                "languages": dict(sorted(counts["language"].items())), "text_chars": chars[0]}
+                "languages": dict(sorted(counts["language"].items())), "text_chars": chars[0], "images": chars[1],
+                "retrieved_at_min": retrieved[0] if retrieved else None,
+                "retrieved_at_max": retrieved[-1] if retrieved else None}
 
 
 def _rebatch(tables: Iterable, target_rows: int = 20_000, target_bytes: int = 16 * 1024 * 1024):

@@ -8,6 +8,7 @@ import fsspec
 import pyarrow.parquet as pq
 
 from pdcorpus.io.parquet import file_sha256, open_arrow
+from pdcorpus.manifest import Manifest
 from pdcorpus.publish.card import matches_pattern
 
 
@@ -18,14 +19,14 @@ def verify(output: str, storage_options: dict | None = None) -> list[str]:
     if not fs.exists(f"{root}/manifest.json"):
         return [f"{output}: no manifest.json"]
     with fs.open(f"{root}/manifest.json", "r") as fh:
-        manifest = json.load(fh)
+        manifest = Manifest.from_json(json.load(fh))
     problems: list[str] = []
     listed = set()
-    for shard in manifest.get("shards", []):
-        path = f"{root}/{shard['path']}"
-        listed.add(shard["path"])
+    for shard in manifest.shards:
+        path = f"{root}/{shard.path}"
+        listed.add(shard.path)
         if not fs.exists(path):
-            problems.append(f"{shard['path']}: listed in the manifest, missing")
+            problems.append(f"{shard.path}: listed in the manifest, missing")
             continue
         sha256 = file_sha256(fs, path)
         try:
@@ -33,17 +34,17 @@ def verify(output: str, storage_options: dict | None = None) -> list[str]:
                 rows = pq.ParquetFile(fh).metadata.num_rows
         except Exception as exc:  # noqa: BLE001 - pyarrow raises several kinds for a damaged file
             rows = None
-            problems.append(f"{shard['path']}: not a readable Parquet file ({exc})")
-        if fs.size(path) != shard["bytes"]:
-            problems.append(f"{shard['path']}: {fs.size(path)} bytes, the manifest says {shard['bytes']}")
-        if sha256 != shard["sha256"]:
-            problems.append(f"{shard['path']}: sha256 {sha256} differs from the manifest's {shard['sha256']}")
-        if rows is not None and rows != shard["rows"]:
-            problems.append(f"{shard['path']}: {rows} rows, the manifest says {shard['rows']}")
+            problems.append(f"{shard.path}: not a readable Parquet file ({exc})")
+        if fs.size(path) != shard.bytes:
+            problems.append(f"{shard.path}: {fs.size(path)} bytes, the manifest says {shard.bytes}")
+        if sha256 != shard.sha256:
+            problems.append(f"{shard.path}: sha256 {sha256} differs from the manifest's {shard.sha256}")
+        if rows is not None and rows != shard.rows:
+            problems.append(f"{shard.path}: {rows} rows, the manifest says {shard.rows}")
     present = {p[len(root) + 1:] for p in fs.find(f"{root}/data")} if fs.exists(f"{root}/data") else set()
     for extra in sorted(present - listed):
         problems.append(f"{extra}: under data/ but not in the manifest")
-    if sum(s["rows"] for s in manifest.get("shards", [])) != manifest.get("records_out"):
+    if sum(s.rows for s in manifest.shards) != manifest.records_out:
         problems.append("the shards' rows do not add up to records_out")
     problems.extend(_check_card(fs, root, present))
     return problems

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from pydantic import Field
 
-from pdcorpus.build import build
+from pdcorpus.builder import build
 from pdcorpus.config import ConfigError, load_config
 from pdcorpus.io.formats import ReadOptions, register_format, unregister_format
 from pdcorpus.io.readers import InputFile, Reader
@@ -50,11 +50,10 @@ class LinesReader(Reader):
                     yield record
 
 
-register_format(LinesReader)  # the one registration
-
-
 @pytest.fixture(autouse=True, scope="module")
 def _registered():
+    """Registered for this module's tests only (at import, it would be a format of every test's session)."""
+    register_format(LinesReader)  # the one registration
     yield
     unregister_format("lines")
 

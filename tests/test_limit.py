@@ -31,3 +31,5 @@ sources:
     assert manifest["sources"]["two"]["records_read"] == 4
     assert any("read.limit 4" in w and "two" in w for w in manifest["warnings"])
     assert any("read.limit 5" in w and "one" in w for w in manifest["warnings"])  # its own limit stays
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert "read.limit 4: a slice of its inputs" in card  # the card says the corpus is a slice

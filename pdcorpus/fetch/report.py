@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pdcorpus.manifest import Manifest
 
 
-def crawled(manifest: dict[str, Any]) -> dict[str, Any] | None:
+def crawled(manifest: "Manifest | dict[str, Any]") -> dict[str, Any] | None:
     """The crawl facts of a build, or None if it fetched nothing over HTTP."""
-    steps = [s for s in manifest.get("stages", []) if s.get("stage") == "fetch"]
+    from pdcorpus.manifest import Manifest
+
+    steps = [s for s in Manifest.of(manifest).stages if s.stage == "fetch"]
     if not steps:
         return None
     tally: Counter = Counter()
     for step in steps:
-        tally.update(step.get("tally") or {})
+        tally.update(step.tally or {})
     domains = Counter({k.split(":", 1)[1]: v for k, v in tally.items() if k.startswith("domain:")})
     days = sorted(k.split(":", 1)[1] for k in tally if k.startswith("retrieved:"))
     total = sum(domains.values())
@@ -27,9 +32,9 @@ def crawled(manifest: dict[str, Any]) -> dict[str, Any] | None:
     top = max(1, math.ceil(len(domains) * 0.10)) if domains else 0
     ranked = sorted(domains.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return {
-        "records_fetched": sum(s.get("records_out", 0) for s in steps),
-        "records_failed": sum(sum((s.get("dropped") or {}).values()) for s in steps),
-        "failures": dict(sum((Counter(s.get("dropped") or {}) for s in steps), Counter()).most_common()),
+        "records_fetched": sum(s.records_out for s in steps),
+        "records_failed": sum(sum(s.dropped.values()) for s in steps),
+        "failures": dict(sum((Counter(s.dropped) for s in steps), Counter()).most_common()),
         "user_agents": sorted(k.split(":", 1)[1] for k in tally if k.startswith("user-agent:")),
         "robots_txt": sorted(k.split(":", 1)[1] for k in tally if k.startswith("robots.txt:")),
         # fetch/reservations.py: what an unreadable robots.txt was taken to mean (deny unless the config says allow)

@@ -497,16 +497,21 @@ def _write_entry(fs: Any, path: str, entry: HostFile) -> None:
 # -- reporting ------------------------------------------------------------------------------------------------
 
 
-def reservation_report(manifest: dict[str, Any]) -> dict[str, Any]:
-    """Per protocol, records checked and records set aside as reserved, from the ``fetch`` steps of a manifest;
-    with the AI agents and the unreachable-robots.txt policy the checks used. Empty protocols when nothing was
-    fetched (or the checks were off)."""
+def reservation_report(manifest: Any) -> dict[str, Any]:
+    """Per protocol, records checked and records set aside as reserved, from the ``fetch`` steps of a manifest
+    (``pdcorpus.manifest.Manifest``, or its JSON); with the AI agents and the unreachable-robots.txt policy the
+    checks used. Empty protocols when nothing was fetched (or the checks were off)."""
     tally: Counter = Counter()
     dropped: Counter = Counter()
-    for step in manifest.get("stages", []):
-        if step.get("stage") == "fetch":
-            tally.update(step.get("tally") or {})
-            dropped.update(step.get("dropped") or {})
+    steps = manifest.get("stages", []) if isinstance(manifest, dict) else manifest.stages
+    for step in steps:
+        if isinstance(step, dict):
+            if step.get("stage") == "fetch":
+                tally.update(step.get("tally") or {})
+                dropped.update(step.get("dropped") or {})
+        elif step.stage == "fetch":  # the typed manifest (only the fields read count as read)
+            tally.update(step.tally or {})
+            dropped.update(step.dropped or {})
     protocols = {}
     for p in PROTOCOLS:
         checked = tally.get(f"reservations:{p}:checked", 0)

@@ -30,6 +30,7 @@ from pdcorpus.fetch.options import FetchOptions
 from pdcorpus.fetch.reservations import Reserved, Verdict, check_response
 from pdcorpus.record import Record
 from pdcorpus.stages.base import Stage, StageContext
+from pdcorpus.stages.params import stage_params
 
 
 class FetchSession:
@@ -72,8 +73,10 @@ class FetchStage(Stage):
     name = "fetch"
     Params = FetchOptions
 
-    def __init__(self, options: FetchOptions) -> None:
+    def __init__(self, params: FetchOptions | None = None, /, **options: Any) -> None:
+        """``FetchStage(contact="mailto:me@example.org")``, or from validated ``FetchOptions``."""
         super().__init__()
+        self.params = options = stage_params(FetchOptions, params, options, "FetchStage")
         self.options = options
         self.agent = f"{options.user_agent}/{__version__} (+{options.contact})"
         self.requests = 0

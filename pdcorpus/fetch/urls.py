@@ -122,10 +122,10 @@ class UrlReader(Reader):
 
     # -- reading ----------------------------------------------------------------------------------
 
+    def bind(self, context: Any) -> None:
+        self.fetcher.bind(context)  # the build's work folder: robots.txt, tdmrep.json kept build-wide
+
     def read_all(self, files: Any) -> Iterator[Record]:
-        if self.work is not None:  # (work fs, WORK/<phase>/t<task>.state): robots.txt etc. are kept build-wide in WORK
-            fs, folder = self.work
-            self.fetcher.work = (fs, folder.rsplit("/", 2)[0])
         return self.fetcher(super().read_all(files))
 
     def reject(self, file: str, line: int | None, reason: str, detail: str | None = None,

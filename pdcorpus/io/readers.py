@@ -331,6 +331,10 @@ class Reader(ABC):
         factor = next((v for ext, v in cls.EXPANSION.items() if file.url.endswith(ext)), 1.0)
         return int(file.size * factor)
 
+    def bind(self, context: Any) -> None:
+        """Told by the build what a reader may need of it (``stages.base.StageContext``: the work folder, the
+        date); a format that needs nothing ignores it."""
+
     def input_sha256(self, file: InputFile) -> str:
         """The checksum the manifest records for an input (of the bytes read, for inputs that are not files)."""
         return file_sha256(*fsspec.core.url_to_fs(file.url, **self.storage_options))

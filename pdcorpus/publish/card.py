@@ -23,6 +23,7 @@ import os
 from pathlib import PurePosixPath
 from typing import Any, Iterable
 
+from pdcorpus.manifest import CollectionLicense, Manifest, StageConfig, StageEntry
 from pdcorpus.redact import shown_path
 from pdcorpus.rights.licenses import Kind, lookup
 
@@ -83,14 +84,14 @@ class SourceFacts:
     licenses: dict[str, int]
     languages: dict[str, int]
     rights_decisions: dict[str, int]
-    collection_license: dict | None = None  # the config's {value, evidence, override}
+    collection_license: CollectionLicense | None = None  # a licence the corpus file states for the whole source
     text_chars: int | None = None  # recorded by builds that count characters; else unknown
-    retrieved_at_max: str | None = None
+    retrieved_at_max: str | None = None  # the latest retrieved_at of its records out, if they carry one
 
 
 @dataclass
 class CorpusFacts:
-    manifest: dict
+    manifest: Manifest
     name: str
     created_at: str
     year: str
@@ -101,7 +102,7 @@ class CorpusFacts:
 
     @property
     def records_out(self) -> int:
-        return int(self.manifest.get("records_out", sum(s.records_out for s in self.sources)))
+        return int(self.manifest.records_out)
 
     @property
     def published_sources(self) -> list[SourceFacts]:
@@ -119,66 +120,36 @@ class CorpusFacts:
             out[s.modality] += s.records_out
         return dict(out)
 
-    def stages(self, name: str) -> list[dict]:
+    def stages(self, name: str) -> list[StageEntry]:
         """The manifest's stage entries of one kind (``rights``, ``dedup:exact``, ``language``...)."""
-        return [s for s in self.manifest.get("stages", [])
-                if s.get("stage") == name or s.get("stage", "").startswith(f"{name}:")]
+        return self.manifest.stage_entries(name)
 
     def dropped(self, stage: str, reason: str) -> int:
-        return sum(s.get("dropped", {}).get(reason, 0) for s in self.stages(stage))
+        return self.manifest.dropped_by(stage, reason)
 
-    def configured(self, kind: str) -> list[tuple[str, dict]]:
-        """Stages of one kind in the config as written: (scope, params), source stages first."""
-        config = self.manifest.get("config") or {}
-        found = []
-        for source in config.get("sources") or []:
-            for spec in source.get("stages") or []:
-                if kind in spec:
-                    found.append((source.get("name", "?"), spec[kind] or {}))
-        for spec in config.get("stages") or []:
-            if kind in spec:
-                found.append(("global", spec[kind] or {}))
-        return found
+    def configured(self, kind: str) -> list[StageConfig]:
+        """The stages of one kind with their parameters as the build validated them (every default filled
+        in), source stages first."""
+        return self.manifest.configured(kind)
 
 
-def _modality(source: dict, config_source: dict) -> str:
-    """A source's modality: as the manifest states it, else from what its config maps (image, caption)."""
-    if source.get("modality") in TASKS:
-        return source["modality"]
-    fields = config_source.get("fields") or {}
-    fmt = (config_source.get("read") or {}).get("format")
-    if "image" in fields or "caption" in fields or fmt in ("images", "webdataset"):
-        return "image-caption"
-    return "text"
-
-
-def facts(manifest: dict) -> CorpusFacts:
-    """What the card and the summary say, gathered once from a manifest."""
-    # As manifest.json holds it: the manifest build() returns has the config as YAML read it (dates as dates).
-    manifest = json.loads(json.dumps(manifest, default=str))
-    config = manifest.get("config") or {}
-    config_sources = {s.get("name"): s for s in config.get("sources") or []}
-    sources = []
-    for name, s in (manifest.get("sources") or {}).items():
-        cs = config_sources.get(name, {})
-        license_cfg = cs.get("license")
-        sources.append(SourceFacts(
-            name=name, modality=_modality(s, cs), records_read=int(s.get("records_read", 0)),
-            records_out=int(s.get("records_out", 0)), shards=int(s.get("shards", 0)), bytes=int(s.get("bytes", 0)),
-            licenses=dict(s.get("licenses") or {}), languages=dict(s.get("languages") or {}),
-            rights_decisions=dict(s.get("rights_decisions") or {}),
-            collection_license={"value": license_cfg} if isinstance(license_cfg, str) else license_cfg,
-            text_chars=s.get("text_chars"), retrieved_at_max=s.get("retrieved_at_max")))
+def facts(manifest: Manifest | dict) -> CorpusFacts:
+    """What the card and the summary say, gathered once from a manifest (typed, or its JSON)."""
+    m = Manifest.of(manifest)
+    sources = [SourceFacts(
+        name=name, modality=s.modality, records_read=int(s.records_read), records_out=int(s.records_out),
+        shards=int(s.shards), bytes=int(s.bytes), licenses=dict(s.licenses), languages=dict(s.languages),
+        rights_decisions=dict(s.rights_decisions), collection_license=s.collection_license,
+        text_chars=s.text_chars, retrieved_at_max=s.retrieved_at_max) for name, s in m.sources.items()]
     licenses: Counter = Counter()
     languages: Counter = Counter()
     for s in sources:
         licenses.update({k: v for k, v in s.licenses.items() if v})
         languages.update({k: v for k, v in s.languages.items() if v})
-    created = str(manifest.get("created_at") or "")
-    repo = (config.get("publish") or {}).get("repo") if isinstance(config.get("publish"), dict) else None
-    return CorpusFacts(manifest=manifest, name=str(manifest.get("name") or config.get("name") or "corpus"),
-                       created_at=created, year=created[:4] if created[:4].isdigit() else "", sources=sources,
-                       licenses=licenses, languages=languages, repo=repo)
+    created = str(m.created_at or "")
+    return CorpusFacts(manifest=m, name=str(m.name or "corpus"), created_at=created,
+                       year=created[:4] if created[:4].isdigit() else "", sources=sources, licenses=licenses,
+                       languages=languages, repo=m.publish.repo if m.publish is not None else None)
 
 
 # -- the Hub metadata ------------------------------------------------------------------------------
@@ -259,12 +230,12 @@ def configs_metadata(f: CorpusFacts, files: list[str]) -> list[dict]:
     return configs
 
 
-def card_metadata(manifest: dict, *, output_files: list[str] | None = None) -> dict:
+def card_metadata(manifest: Manifest | dict, *, output_files: list[str] | None = None) -> dict:
     """The card's YAML header as a dict, made and ordered by huggingface_hub's ``DatasetCardData``."""
     from huggingface_hub import DatasetCardData
 
     f = facts(manifest)
-    files = output_files if output_files is not None else [s["path"] for s in manifest.get("shards", [])]
+    files = output_files if output_files is not None else [s.path for s in f.manifest.shards]
     codes = [c for c in f.language_codes if c in _datasets_resource("languages.json")]
     tasks = [t for m, n in f.modality_records().items() if n for t in TASKS[m]]
     data = DatasetCardData(
@@ -381,9 +352,9 @@ def _summary_section(f: CorpusFacts) -> list[str]:
         f"# {f.name}", "",
         f"{_n(f.records_out)} {kinds or 'text'} records from {len(f.sources)} source"
         f"{'s' if len(f.sources) != 1 else ''} ({', '.join(s.name for s in f.sources)}), "
-        f"kept of {_n(m.get('records_in', 0))} records read. "
-        f"Built on {f.created_at or 'an unrecorded date'} by pdcorpus {m.get('pdcorpus_version', '?')} "
-        f"from a corpus file with sha256 `{m.get('config_sha256', '?')}`.", "",
+        f"kept of {_n(m.records_in)} records read. "
+        f"Built on {f.created_at or 'an unrecorded date'} by pdcorpus {m.pdcorpus_version} "
+        f"from a corpus file with sha256 `{m.config_sha256}`.", "",
         "Every figure on this card is taken from `manifest.json`, which the build wrote; nothing here is "
         "estimated unless it says so.", "",
     ]
@@ -394,6 +365,8 @@ def _summary_section(f: CorpusFacts) -> list[str]:
                   f"corpus = datasets.load_dataset(\"{where}\", split=\"train\")            # every source",
                   f"{first} = datasets.load_dataset(\"{where}\", \"{first}\", split=\"train\")  # one source",
                   "```", ""]
+    if m.warnings:  # what the build found worth saying: a slice (read.limit), a rights path that never resolved
+        lines += ["**Warnings from the build:**", ""] + [f"- {w}" for w in m.warnings] + [""]
     return lines
 
 
@@ -406,9 +379,9 @@ def _sources_section(f: CorpusFacts) -> list[str]:
     if stated:
         lines += ["", "Licences stated for a whole collection in the corpus file (records without a statement "
                   "of their own take it):", ""]
-        lines += [f"- `{s.name}`: `{s.collection_license.get('value')}`"
-                  + (f"; evidence: {s.collection_license['evidence']}" if s.collection_license.get("evidence") else "")
-                  + ("; applied over the records' own statements" if s.collection_license.get("override") else "")
+        lines += [f"- `{s.name}`: `{s.collection_license.value}`"
+                  + (f"; evidence: {s.collection_license.evidence}" if s.collection_license.evidence else "")
+                  + ("; applied over the records' own statements" if s.collection_license.override else "")
                   for s in stated]
     empty = [s.name for s in f.sources if not s.records_out]
     if empty:
@@ -447,7 +420,7 @@ def _licences_section(f: CorpusFacts, meta: dict) -> list[str]:
                      "or a waiver.")
     if Kind.PD_BY_DATE in kinds:
         rights = f.configured("rights")
-        where = ", ".join(sorted({j for _, p in rights for j in p.get("jurisdictions") or ["US", "EU"]})) or "US, EU"
+        where = ", ".join(sorted({j for r in rights for j in r.params["jurisdictions"]})) or "the rights stage's"
         bare = sum(s.rights_decisions.get("allow:pd-by-date-no-statement", 0) for s in f.sources)
         notes.append(f"`public-domain-by-date` records were decided public domain by publication and death years "
                      f"in every target jurisdiction ({where}) as of the date in the rights policy below; "
@@ -468,26 +441,27 @@ def _licences_section(f: CorpusFacts, meta: dict) -> list[str]:
 def _rights_section(f: CorpusFacts) -> list[str]:
     lines = ["## Rights policy", ""]
     rights = f.configured("rights")
-    as_of = f.manifest.get("as_of")
+    as_of = f.manifest.as_of
     if not rights:
         lines += ["The corpus file has no `rights` stage: no record's rights were checked by pdcorpus.", ""]
-    for scope, p in rights:
-        allow, deny = p.get("allow") or [], p.get("deny") or []
-        policy = p.get("policy", "public-domain")
+    for r in rights:
+        p = r.params
+        allow, deny = p["allow"], p["deny"]
+        policy = p["policy"]
         meaning = ("CC0, PDM and public domain" if policy == "public-domain"
                    else "adds CC BY, CC BY-SA and other Open Definition licences")
-        lines += [f"- Scope: {'every source' if scope == 'global' else f'source `{scope}`'}",
+        lines += [f"- Scope: {'every source' if r.scope == 'global' else f'source `{r.scope}`'}",
                   f"  - policy: `{policy}` ({meaning})",
-                  f"  - jurisdictions: {', '.join(p.get('jurisdictions') or ['US', 'EU'])}",
-                  f"  - as of: {p.get('as_of') or f'{as_of} (the day the build started)'}",
+                  f"  - jurisdictions: {', '.join(p['jurisdictions'])}",
+                  f"  - as of: {p['as_of'] or f'{as_of} (the day the build started)'}",
                   f"  - allow list: {', '.join(f'`{a}`' for a in allow) if allow else 'none'}",
                   f"  - deny list: {', '.join(f'`{d}`' for d in deny) if deny else 'none'}",
-                  f"  - publication year from: `{p.get('published', 'date')}`; author's death year from: "
-                  f"`{p.get('died') or 'not given'}`",
-                  f"  - dates without a statement: `{p.get('dates_without_statement') or 'review'}`"
-                  + ("" if p.get("dates_without_statement") else " (the default)") + " ("
+                  f"  - publication year from: `{p['published']}`; author's death year from: "
+                  f"`{p['died'] or 'not given'}`",
+                  f"  - dates without a statement: `{p['dates_without_statement']}`"
+                  + (" (the default)" if r.is_default("dates_without_statement") else "") + " ("
                   + ("a record with no rights statement that the dates make public domain in every target is allowed"
-                     if p.get("dates_without_statement") == "allow" else
+                     if p["dates_without_statement"] == "allow" else
                      "a record with no rights statement that the dates make public domain in every target goes to "
                      "review") + ")"]
     if rights:
@@ -506,7 +480,7 @@ def _rights_section(f: CorpusFacts) -> list[str]:
                 decision, _, reason = key.partition(":")
                 rows.append([s.name, decision, reason, n])
         lines += _table(["source", "decision", "reason", "records"], rows)
-        review = (f.manifest.get("review") or {}).get("count", 0)
+        review = f.manifest.review.count
         lines += ["", f"{_n(review)} records were sent to review (`review/` in the build's output): they are not "
                   "in this dataset, and are not published with it."]
     return lines + [""]
@@ -516,13 +490,11 @@ def _stages_section(f: CorpusFacts) -> list[str]:
     lines = ["## Processing", "", "Every stage in pipeline order, with the records it set aside and why "
              "(reader stages first, one per source):", ""]
     rows = []
-    for s in f.manifest.get("stages", []):
-        dropped = s.get("dropped") or {}
-        reasons = "; ".join(f"{r}: {_n(n)}" for r, n in sorted(dropped.items())) or "-"
-        rows.append([s.get("scope", "?"), s.get("stage", "?"), s.get("records_in", 0), s.get("records_out", 0),
-                     reasons])
+    for s in f.manifest.stages:
+        reasons = "; ".join(f"{r}: {_n(n)}" for r, n in sorted(s.dropped.items())) or "-"
+        rows.append([s.scope, s.stage, s.records_in, s.records_out, reasons])
     lines += _table(["scope", "stage", "in", "out", "set aside (reason: records)"], rows)
-    rejects = (f.manifest.get("rejects") or {}).get("count", 0)
+    rejects = f.manifest.rejects.count
     lines += ["", f"{_n(rejects)} records were set aside in all, each with its stage, reason, file and line in "
               "`rejects/` of the build's output (not published)."]
     return lines + [""]
@@ -538,26 +510,26 @@ def _dedup_section(f: CorpusFacts) -> list[str]:
     if exact:
         lines.append(f"- Exact duplicates (same normalized text, or the same image bytes) removed: "
                      f"{_n(f.dropped('dedup:exact', 'duplicate'))}.")
-    for key, nd in sorted((m.get("near_dedup") or {}).items()):
-        common = (f"candidate pairs: {_n(nd.get('candidate_pairs', 0))}, "
-                  f"verified similar: {_n(nd.get('similar_pairs', 0))}, clusters: {_n(nd.get('clusters', 0))}, "
-                  f"records in clusters: {_n(nd.get('records_in_clusters', 0))}.")
-        if nd.get("method") == "phash":
-            lines.append(f"- Near-duplicate images (perceptual hash, `{key}`): at most {nd.get('max_distance')} "
+    for key, nd in sorted(m.near_dedup.items()):
+        common = (f"candidate pairs: {_n(nd.candidate_pairs)}, "
+                  f"verified similar: {_n(nd.similar_pairs)}, clusters: {_n(nd.clusters)}, "
+                  f"records in clusters: {_n(nd.records_in_clusters)}.")
+        if nd.method == "phash":
+            lines.append(f"- Near-duplicate images (perceptual hash, `{key}`): at most {nd.max_distance} "
                          f"bits apart; {common}")
         else:
-            lines.append(f"- Near duplicates (MinHash LSH, `{key}`): Jaccard threshold {nd.get('threshold')}, "
-                         f"{nd.get('num_perm')} permutations, {nd.get('ngram')}-word n-grams, "
-                         f"{nd.get('bands')} bands × {nd.get('rows')} rows; {common}")
+            lines.append(f"- Near duplicates (MinHash LSH, `{key}`): Jaccard threshold {nd.threshold}, "
+                         f"{nd.num_perm} permutations, {nd.ngram}-word n-grams, "
+                         f"{nd.bands} bands × {nd.rows} rows; {common}")
     if near:
         removed = f.dropped("dedup:minhash", "near-duplicate") + f.dropped("dedup:phash", "near-duplicate")
         lines.append(f"- Near duplicates removed: {_n(removed)} (the survivor of each cluster keeps "
                      "`dedup_cluster` and `dedup_cluster_size`).")
-    previous = m.get("previous_release")
-    if previous:
+    previous = m.previous_release
+    if previous is not None:
         removed = sum(f.dropped(stage, "in-previous-release") for stage in ("dedup:exact", "dedup:minhash", "dedup:phash"))
-        lines.append(f"- Deduplicated against an earlier release ({_n(previous.get('records', 0))} records in "
-                     f"{_n(len(previous.get('files', [])))} files): {_n(removed)} records already published there "
+        lines.append(f"- Deduplicated against an earlier release ({_n(previous.records)} records in "
+                     f"{_n(len(previous.files))} files): {_n(removed)} records already published there "
                      "were not published again.")
     elif exact or near:
         lines.append("- Not deduplicated against an earlier release.")
@@ -568,7 +540,7 @@ def _languages_section(f: CorpusFacts) -> list[str]:
     lines = ["## Languages", ""]
     identified = f.configured("language")
     if identified:
-        backends = ", ".join(sorted({p.get("backend") or "default" for _, p in identified}))
+        backends = ", ".join(sorted({str(s.params["backend"]) for s in identified}))
         lines.append(f"Identified per record by the `language` stage (backend: {backends}); very short and "
                      "mixed-language texts are `und` on purpose.")
     else:
@@ -580,7 +552,7 @@ def _languages_section(f: CorpusFacts) -> list[str]:
     return lines + [""]
 
 
-def _opt_outs_section(manifest: dict) -> list[str]:
+def _opt_outs_section(manifest: Manifest) -> list[str]:
     from pdcorpus.fetch.reservations import reservation_markdown, reservation_report
 
     checked = reservation_markdown(reservation_report(manifest))  # reservations checked while fetching
@@ -612,41 +584,38 @@ def _citation_section(f: CorpusFacts) -> list[str]:
         fields.append(f"  year         = {{{f.year}}}")
     if f.repo:
         fields.append(f"  howpublished = {{\\url{{https://huggingface.co/datasets/{f.repo}}}}}")
-    fields.append(f"  note         = {{Built with pdcorpus {m.get('pdcorpus_version', '?')} from a corpus file "
-                  f"with sha256 {m.get('config_sha256', '?')}}}")
+    fields.append(f"  note         = {{Built with pdcorpus {m.pdcorpus_version} from a corpus file "
+                  f"with sha256 {m.config_sha256}}}")
     return ["## Citation", "", "```bibtex", f"@misc{{{key},", ",\n".join(fields), "}", "```", ""]
 
 
 def _provenance_section(f: CorpusFacts) -> list[str]:
     m = f.manifest
-    runner = m.get("runner") or {}
-    workers = runner.get("workers")
+    runner = m.runner
+    workers = runner.workers
     lines = ["## Provenance", "",
-             f"- Corpus file: `{os.path.basename(m.get('config_path') or '?')}`, sha256 `{m.get('config_sha256', '?')}` (the file as "
+             f"- Corpus file: `{os.path.basename(m.config_path or '?')}`, sha256 `{m.config_sha256}` (the file as "
              "written is in `manifest.json`, before `${ENV}` values were filled in)",
-             f"- Built: {f.created_at or '?'} (build day `{m.get('as_of', '?')}`, the date rights are decided as of "
+             f"- Built: {f.created_at or '?'} (build day `{m.as_of or '?'}`, the date rights are decided as of "
              "when the rights stage gives none)",
-             f"- Runner: {runner.get('name', '?')}, {_n(workers) if workers is not None else '?'} "
-             f"worker{'' if workers == 1 else 's'}, exchange buckets: {runner.get('buckets', '?')}"
-             f"{', resumed' if runner.get('resumed') else ''} (the output is the same for any number of workers)",
-             "- Software: " + ", ".join(f"{k} {v}" for k, v in (m.get("versions") or {}).items()), ""]
-    inputs = m.get("inputs") or []
+             f"- Runner: {runner.name}, {_n(workers) if workers is not None else '?'} "
+             f"worker{'' if workers == 1 else 's'}, exchange buckets: {runner.buckets if runner.buckets is not None else '?'}"
+             f"{', resumed' if runner.resumed else ''} (the output is the same for any number of workers)",
+             "- Software: " + ", ".join(f"{k} {v}" for k, v in m.versions.items()), ""]
     per_source: dict[str, list[int]] = {}
-    for i in inputs:
-        entry = per_source.setdefault(i.get("source", "?"), [0, 0])
+    for i in m.inputs:
+        entry = per_source.setdefault(i.source, [0, 0])
         entry[0] += 1
-        entry[1] += int(i.get("bytes", 0))
+        entry[1] += int(i.bytes)
     lines += ["Inputs, each file with its sha256 in `manifest.json`:", ""]
     lines += _table(["source", "files", "bytes"], [[k, v[0], v[1]] for k, v in per_source.items()])
-    rows, more = _limited([[i.get("source", "?"), shown_path(i.get("path", "?"), m.get("config_path")), i.get("bytes", 0),
-                            f"`{i.get('sha256', '?')}`"]
-                           for i in inputs], 200, "inputs")
+    rows, more = _limited([[i.source, shown_path(i.path, m.config_path), i.bytes, f"`{i.sha256}`"]
+                           for i in m.inputs], 200, "inputs")
     if rows:
         lines += ["", "<details><summary>Input files</summary>", ""]
         lines += _table(["source", "path", "bytes", "sha256"], rows) + more + ["", "</details>"]
     lines += ["", "Shards:", ""]
-    rows, more = _limited([[s.get("path", "?"), s.get("rows", 0), s.get("bytes", 0), f"`{s.get('sha256', '?')}`"]
-                           for s in m.get("shards") or []], 200, "shards")
+    rows, more = _limited([[s.path, s.rows, s.bytes, f"`{s.sha256}`"] for s in m.shards], 200, "shards")
     lines += _table(["path", "rows", "bytes", "sha256"], rows) + more
     return lines + [""]
 
@@ -661,23 +630,24 @@ def _columns_section() -> list[str]:
             "source's other fields as JSON.", ""]
 
 
-def dataset_card(manifest: dict, *, output_files: list[str] | None = None) -> str:
+def dataset_card(manifest: Manifest | dict, *, output_files: list[str] | None = None) -> str:
     """The text of ``OUT/README.md`` for a build's manifest.
 
     ``output_files``: the files of the output folder, relative to it (``data/books/train-...parquet``);
     default: the shards the manifest lists. A source config is made only for sources that have files.
     Raises ``CardError`` if the metadata would not be valid (it names the key).
     """
-    files = output_files if output_files is not None else [s["path"] for s in manifest.get("shards", [])]
-    meta = card_metadata(manifest, output_files=files)
+    typed = Manifest.of(manifest)
+    files = output_files if output_files is not None else [s.path for s in typed.shards]
+    meta = card_metadata(typed, output_files=files)
     problems = validate_card_metadata(meta, output_files=files)
     if problems:
         raise CardError("the dataset card's metadata is not valid:\n  " + "\n  ".join(problems))
     from huggingface_hub import DatasetCardData
 
-    f = facts(manifest)
+    f = facts(typed)
     body = (_summary_section(f) + _sources_section(f) + _licences_section(f, meta) + _rights_section(f)
-            + _stages_section(f) + _dedup_section(f) + _languages_section(f) + _opt_outs_section(manifest)
+            + _stages_section(f) + _dedup_section(f) + _languages_section(f) + _opt_outs_section(typed)
             + _removal_section(f) + _columns_section() + _citation_section(f) + _provenance_section(f))
     header = DatasetCardData(**meta).to_yaml(original_order=KEY_ORDER)
     return f"---\n{header}\n---\n\n" + "\n".join(body).rstrip() + "\n"

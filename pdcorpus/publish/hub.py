@@ -18,12 +18,15 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fsspec
 
 from pdcorpus.errors import connection_error, reason
 from pdcorpus.io.parquet import file_sha256
+
+if TYPE_CHECKING:
+    from pdcorpus.manifest import Manifest
 
 # What a release publishes. Rejects and the review queue are audit outputs for the builder: not published.
 PUBLISHED = ("data/", "README.md", "manifest.json", "training-data-summary.md", "training-data-summary.json")
@@ -122,10 +125,13 @@ def _unreachable(output: str, exc: BaseException) -> "PublishError":
                         f"same command again (files the Hub already has are not sent again)")
 
 
-def commit_message(manifest: dict[str, Any]) -> tuple[str, str]:
-    summary = f"pdcorpus {manifest.get('pdcorpus_version')}: {manifest.get('name')} ({manifest.get('records_out', 0):,} records)"
-    description = (f"Built {manifest.get('created_at')} from config sha256 {manifest.get('config_sha256')}; "
-                   f"{len(manifest.get('shards', []))} shards. See manifest.json for inputs, counts and checksums.")
+def commit_message(manifest: "Manifest | dict[str, Any]") -> tuple[str, str]:
+    from pdcorpus.manifest import Manifest
+
+    m = Manifest.of(manifest)
+    summary = f"pdcorpus {m.pdcorpus_version}: {m.name} ({m.records_out:,} records)"
+    description = (f"Built {m.created_at} from config sha256 {m.config_sha256}; "
+                   f"{len(m.shards)} shards. See manifest.json for inputs, counts and checksums.")
     return summary, description
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pdcorpus.fetch.report import crawled, crawled_markdown
 from pdcorpus.fetch.reservations import reservation_markdown, reservation_report
+from pdcorpus.manifest import Manifest
 from pdcorpus.publish.card import PUBLIC_DOMAIN_KINDS, UNDECIDED, CorpusFacts, _datasets_resource, facts
 from pdcorpus.rights.licenses import Kind, lookup
 
@@ -221,17 +222,17 @@ def _general_information(f: CorpusFacts) -> tuple[dict, list[str]]:
 def _data_sources(f: CorpusFacts) -> tuple[dict, list[str]]:
     m = f.manifest
     inputs: dict[str, dict[str, int]] = {}
-    for i in m.get("inputs") or []:
-        entry = inputs.setdefault(i.get("source", "?"), {"files": 0, "bytes": 0})
+    for i in m.inputs:
+        entry = inputs.setdefault(i.source, {"files": 0, "bytes": 0})
         entry["files"] += 1
-        entry["bytes"] += int(i.get("bytes", 0))
+        entry["bytes"] += int(i.bytes)
     datasets = []
     for s in f.sources:
         datasets.append({"name": s.name, "modality": s.modality, "records_read": s.records_read,
                          "records_in_corpus": s.records_out, "licenses": dict(s.licenses),
                          "input_files": inputs.get(s.name, {}).get("files", 0),
                          "input_bytes": inputs.get(s.name, {}).get("bytes", 0),
-                         "collection_license": s.collection_license,
+                         "collection_license": s.collection_license.to_json() if s.collection_license else None,
                          "link": _left("the collection's public name and link")})
     used = any(s.records_out for s in f.sources)
     present = {s.modality for s in f.sources if s.records_out}
@@ -253,7 +254,7 @@ def _data_sources(f: CorpusFacts) -> tuple[dict, list[str]]:
            "publicly available dataset to list here.", ""]
 
     none_here = "No, not for this corpus"
-    input_bytes = sum(int(i.get("bytes", 0)) for i in m.get("inputs") or [])
+    input_bytes = sum(int(i.bytes) for i in m.inputs)
     md += [_heading("2.2"), "", _heading("2.2.1"), "",
            f"Have you concluded transactional commercial licensing agreement(s) with rightsholder(s) or with their "
            f"representatives? {none_here}: pdcorpus builds from public-domain and openly licensed material and "
@@ -265,7 +266,7 @@ def _data_sources(f: CorpusFacts) -> tuple[dict, list[str]]:
     crawl = crawled(m)  # a build that fetched URLs (pdcorpus.fetch) crawled; one that read files did not
     md += crawled_markdown(crawl) + [f"For other training data: {PROVIDER.lower()}", ""] if crawl else [
            f"Were crawlers used by the provider or on its behalf? {none_here}: pdcorpus fetched nothing; it read the "
-           f"{_n(len(m.get('inputs') or []))} input files named in the corpus file ({_n(input_bytes)} bytes, each "
+           f"{_n(len(m.inputs))} input files named in the corpus file ({_n(input_bytes)} bytes, each "
            f"listed with its sha256 in the manifest). For other training data: {PROVIDER.lower()}", ""]
     md += [
            _heading("2.4"), "",
@@ -290,7 +291,7 @@ def _data_sources(f: CorpusFacts) -> tuple[dict, list[str]]:
                                               commercially_licensed=not_here("2.2.1"),
                                               other_third_parties=not_here("2.2.2")),
                     crawled_data=_section("2.3", used_for_this_corpus=True, crawl=crawl, other_training_data=_left())
-                    if crawl else not_here("2.3", crawler=None, input_files=len(m.get("inputs") or []),
+                    if crawl else not_here("2.3", crawler=None, input_files=len(m.inputs),
                                            note="pdcorpus fetched nothing; it read the input files of the corpus file"),
                     user_data=not_here("2.4"),
                     synthetic_data=not_here("2.5", note="pdcorpus generates no data"),
@@ -302,9 +303,8 @@ def _data_sources(f: CorpusFacts) -> tuple[dict, list[str]]:
 
 
 def _stage_rows(f: CorpusFacts) -> list[dict[str, Any]]:
-    return [{"scope": s.get("scope"), "stage": s.get("stage"), "records_in": s.get("records_in", 0),
-             "records_out": s.get("records_out", 0), "dropped": dict(s.get("dropped") or {})}
-            for s in f.manifest.get("stages", [])]
+    return [{"scope": s.scope, "stage": s.stage, "records_in": s.records_in, "records_out": s.records_out,
+             "dropped": dict(s.dropped)} for s in f.manifest.stages]
 
 
 def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
@@ -315,15 +315,15 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
     by_decision: Counter = Counter()
     for key, n in decisions.items():
         by_decision[key.partition(":")[0]] += n
-    policies = [{"scope": scope, "policy": p.get("policy", "public-domain"),
-                 "jurisdictions": list(p.get("jurisdictions") or ["US", "EU"]),
-                 "as_of": str(p.get("as_of") or m.get("as_of")), "allow": list(p.get("allow") or []),
-                 "deny": list(p.get("deny") or []),
-                 # How a record with no statement at all is settled by dates: the stage's default is review.
-                 "dates_without_statement": p.get("dates_without_statement") or "review",
-                 "dates_without_statement_is_default": not p.get("dates_without_statement")}
-                for scope, p in f.configured("rights")]
-    review = int((m.get("review") or {}).get("count", 0))
+    # the rights stages' parameters as the build validated them, every default filled in
+    policies = [{"scope": r.scope, "policy": r.params["policy"], "jurisdictions": list(r.params["jurisdictions"]),
+                 "as_of": str(r.params["as_of"] or m.as_of), "allow": list(r.params["allow"]),
+                 "deny": list(r.params["deny"]),
+                 # How a record with no statement at all is settled by dates, and whether the corpus file said so.
+                 "dates_without_statement": r.params["dates_without_statement"],
+                 "dates_without_statement_is_default": r.is_default("dates_without_statement")}
+                for r in f.configured("rights")]
+    review = int(m.review.count)
 
     reservations = reservation_report(m)  # checked while fetching (pdcorpus.fetch.reservations)
     md = [_heading("3"), "", _heading("3.1"), "",
@@ -369,10 +369,13 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
                     for method in NEAR_DEDUP_METHODS if f.stages(f"dedup:{method}")}
     near = sum(near_methods.values())
     previous = sum(f.dropped(stage, "in-previous-release") for stage in ("dedup:exact", "dedup:minhash", "dedup:phash"))
-    language = [{"scope": scope, **{k: v for k, v in p.items() if k in ("backend", "keep", "min_score")}}
-                for scope, p in f.configured("language")]
-    quality = [{"scope": scope, **p} for scope, p in f.configured("quality")]
-    length = [{"scope": scope, **p} for scope, p in f.configured("length")]
+    language = [{"scope": s.scope, **{k: v for k, v in s.params.items() if k in ("backend", "keep", "min_score")}}
+                for s in f.configured("language")]
+    # thresholds that are set (a quality stage without any only writes its signals)
+    quality = [{"scope": s.scope, **{k: v for k, v in s.params.items() if v is not None}}
+               for s in f.configured("quality")]
+    length = [{"scope": s.scope, **{k: v for k, v in s.params.items() if v is not None}}
+              for s in f.configured("length")]
     rows = _stage_rows(f)
     md += [_heading("3.3"), "",
            "Other relevant information about data processing, every stage with its counts:", "",
@@ -381,10 +384,10 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
            ("- Near-duplicate removal: " + "; ".join(f"{NEAR_DEDUP_METHODS[method]}: {_n(n)} removed"
                                                      for method, n in near_methods.items()) + ".")
            if near_methods else "- No near-duplicate removal."]
-    if m.get("previous_release"):
+    if m.previous_release is not None:
         md.append(f"- {_n(previous)} records already published in an earlier release were not published again.")
     md.append("- Language identification: " + ("; ".join(
-        f"{lang.get('backend') or 'default backend'}"
+        f"{lang['backend']}"
         + (f", keeping {', '.join(lang['keep'])}" if lang.get("keep") else ", nothing dropped") for lang in language)
         if language else "none") + ".")
     md.append("- Quality and length filters: " + ("; ".join(
@@ -411,23 +414,23 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
                     other_information=_section("3.3", exact_duplicates_removed=exact, near_duplicates_removed=near,
                                                near_duplicates_removed_by_method=near_methods,
                                                previously_published_removed=previous,
-                                               near_dedup=dict(m.get("near_dedup") or {}),
+                                               near_dedup={k: v.to_json() for k, v in m.near_dedup.items()},
                                                language_identification=language, quality_filters=quality,
                                                length_filters=length, stages=rows,
-                                               records_in=int(m.get("records_in", 0)),
+                                               records_in=int(m.records_in),
                                                records_out=f.records_out,
-                                               records_set_aside=int((m.get("rejects") or {}).get("count", 0))))
+                                               records_set_aside=int(m.rejects.count)))
     return data, md
 
 
-def training_data_summary(manifest: dict) -> tuple[str, dict]:
+def training_data_summary(manifest: Manifest | dict) -> tuple[str, dict]:
     """``OUT/training-data-summary.md`` and the same summary as a JSON-ready dict."""
     f = facts(manifest)
     general, md1 = _general_information(f)
     sources, md2 = _data_sources(f)
     processing, md3 = _data_processing(f)
-    prepared = {"tool": "pdcorpus", "version": f.manifest.get("pdcorpus_version"), "corpus": f.name,
-                "built_at": f.created_at, "config_sha256": f.manifest.get("config_sha256"),
+    prepared = {"tool": "pdcorpus", "version": f.manifest.pdcorpus_version, "corpus": f.name,
+                "built_at": f.created_at, "config_sha256": f.manifest.config_sha256,
                 "records": f.records_out}
     data = {"template": dict(TEMPLATE), "prepared_from": prepared,
             "version_of_the_summary": _left(), "last_update": _left(),

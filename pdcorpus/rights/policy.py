@@ -99,8 +99,12 @@ class RightsDecision:
         return {"license": self.license, "decision": self.decision, "reason": self.reason, "rule": self.rule}
 
 
+# The target jurisdictions when none are given: the rights stage's default (RightsParams) and the `rights` command's.
+DEFAULT_JURISDICTIONS: tuple[str, ...] = ("US", "EU")
+
+
 class RightsPolicy:
-    def __init__(self, policy: str = "public-domain", jurisdictions: list[str] | tuple[str, ...] = ("US", "EU"),
+    def __init__(self, policy: str = "public-domain", jurisdictions: list[str] | tuple[str, ...] = DEFAULT_JURISDICTIONS,
                  as_of: date | None = None, allow: list[str] | tuple[str, ...] = (),
                  deny: list[str] | tuple[str, ...] = (), dates_without_statement: str = "review") -> None:
         if policy not in POLICIES:

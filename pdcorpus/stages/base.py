@@ -19,7 +19,7 @@ from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict
 
-from pdcorpus.accounting import DivertSink, Reject, RejectSink, StageStats  # noqa: F401 (part of the stage contract)
+from pdcorpus.accounting import DivertSink, Reject, RejectSink, StageKey, StageStats  # noqa: F401 (the stage contract)
 from pdcorpus.record import Record
 
 

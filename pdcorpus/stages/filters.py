@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, model_validator
 
 from pdcorpus.record import Record
 from pdcorpus.stages.base import FilterStage, StageParams
+from pdcorpus.stages.params import stage_params
 
 
 class LengthParams(StageParams):
@@ -25,10 +28,16 @@ class LengthFilter(FilterStage):
     name = "length"
     Params = LengthParams
 
-    def __init__(self, min_chars: int = 0, max_chars: int | None = None) -> None:
+    def __init__(self, params: LengthParams | None = None, /, **options: Any) -> None:
+        """``LengthFilter(min_chars=50)``, or from validated ``LengthParams``; the defaults are the model's."""
         super().__init__()
-        self.min_chars = min_chars
-        self.max_chars = max_chars
+        self.params = stage_params(LengthParams, params, options, "LengthFilter")
+        self.min_chars = self.params.min_chars
+        self.max_chars = self.params.max_chars
+
+    @classmethod
+    def from_params(cls, params: LengthParams) -> "LengthFilter":  # type: ignore[override]
+        return cls(params)
 
     def filter(self, record: Record) -> bool | tuple[bool, str]:
         if record.text is None:

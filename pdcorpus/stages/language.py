@@ -10,13 +10,14 @@ Very short texts (fewer than ``min_chars`` letters) and mixed-language texts
 from __future__ import annotations
 
 import string
-from typing import Iterable, Iterator, Literal
+from typing import Any, Iterable, Iterator, Literal
 
 from pydantic import Field
 
 from pdcorpus.language.backends import UND, LanguageBackend, make_backend
 from pdcorpus.record import Record
 from pdcorpus.stages.base import Stage, StageParams
+from pdcorpus.stages.params import stage_params
 
 # What is not a letter, deleted in C to count letters cheaply.
 _NOT_LETTERS = str.maketrans("", "", string.whitespace + string.punctuation + string.digits + "«»“”„‘’—–…¿¡·")
@@ -38,16 +39,20 @@ class LanguageStage(Stage):
     name = "language"
     Params = LanguageParams
 
-    def __init__(self, backend: str = DEFAULT_BACKEND, model_path: str | None = None, keep: list[str] | None = None,
-                 min_score: float = 0.5, sample_chars: int = 2000, min_chars: int = 20,
-                 mixed_share: float = 0.3) -> None:
+    def __init__(self, params: LanguageParams | None = None, /, **options: Any) -> None:
+        """``LanguageStage(keep=["en"])``, or from validated ``LanguageParams``; the defaults are the model's."""
         super().__init__()
-        self.backend: LanguageBackend = make_backend(backend, model_path)  # fails here, not mid-run
-        self.keep = set(keep) if keep is not None else None
-        self.min_score = min_score
-        self.sample_chars = sample_chars
-        self.min_chars = min_chars
-        self.mixed_share = mixed_share
+        self.params = p = stage_params(LanguageParams, params, options, "LanguageStage")
+        self.backend: LanguageBackend = make_backend(p.backend, p.model_path)  # fails here, not mid-run
+        self.keep = set(p.keep) if p.keep is not None else None
+        self.min_score = p.min_score
+        self.sample_chars = p.sample_chars
+        self.min_chars = p.min_chars
+        self.mixed_share = p.mixed_share
+
+    @classmethod
+    def from_params(cls, params: LanguageParams) -> "LanguageStage":  # type: ignore[override]
+        return cls(params)
 
     @property
     def label(self) -> str:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
-from typing import Iterable, Iterator, Literal
+from typing import Any, Iterable, Iterator, Literal
 
 from pydantic import Field
 
 from pdcorpus.record import Record, content_hash
 from pdcorpus.stages.base import MapStage, Stage, StageParams
+from pdcorpus.stages.params import stage_params
 
 QUALITY_FIELDS = ("chars", "alpha_ratio", "repeated_line_ratio", "ocr_noise_ratio")
 
@@ -62,13 +63,19 @@ class QualityStage(Stage):
     name = "quality"
     Params = QualityParams
 
-    def __init__(self, min_chars: int | None = None, min_alpha_ratio: float | None = None,
-                 max_repeated_line_ratio: float | None = None, max_ocr_noise_ratio: float | None = None) -> None:
+    def __init__(self, params: QualityParams | None = None, /, **options: Any) -> None:
+        """``QualityStage(min_alpha_ratio=0.5)``, or from validated ``QualityParams`` (no threshold by default)."""
         super().__init__()
+        self.params = p = stage_params(QualityParams, params, options, "QualityStage")
         self.rules = [(field, bound, kind) for field, bound, kind in (
-            ("chars", min_chars, "min"), ("alpha_ratio", min_alpha_ratio, "min"),
-            ("repeated_line_ratio", max_repeated_line_ratio, "max"), ("ocr_noise_ratio", max_ocr_noise_ratio, "max"),
+            ("chars", p.min_chars, "min"), ("alpha_ratio", p.min_alpha_ratio, "min"),
+            ("repeated_line_ratio", p.max_repeated_line_ratio, "max"),
+            ("ocr_noise_ratio", p.max_ocr_noise_ratio, "max"),
         ) if bound is not None]
+
+    @classmethod
+    def from_params(cls, params: QualityParams) -> "QualityStage":  # type: ignore[override]
+        return cls(params)
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         add = self.stats.add
@@ -101,18 +108,23 @@ class NormalizeStage(MapStage):
     name = "normalize"
     Params = NormalizeParams
 
-    def __init__(self, unicode: str = "NFC", fix_mojibake: bool = True, control: bool = True,
-                 whitespace: bool = True) -> None:
+    def __init__(self, params: NormalizeParams | None = None, /, **options: Any) -> None:
+        """``NormalizeStage(unicode="NFKC")``, or from validated ``NormalizeParams``; the defaults are the model's."""
         super().__init__()
-        self.unicode = unicode
-        self.control = control
-        self.whitespace = whitespace
+        self.params = p = stage_params(NormalizeParams, params, options, "NormalizeStage")
+        self.unicode = p.unicode
+        self.control = p.control
+        self.whitespace = p.whitespace
         self._fix = None
-        if fix_mojibake:
+        if p.fix_mojibake:
             import ftfy
             # ftfy's own normalization and quote changes are left to the other options: repair mojibake only.
             self._fix = lambda t: ftfy.fix_text(t, normalization=None, uncurl_quotes=False, fix_line_breaks=False,
                                                 fix_latin_ligatures=False, fix_character_width=False)
+
+    @classmethod
+    def from_params(cls, params: NormalizeParams) -> "NormalizeStage":  # type: ignore[override]
+        return cls(params)
 
     def repair(self, text: str) -> str:
         if self._fix is not None and not text.isascii():

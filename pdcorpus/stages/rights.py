@@ -28,8 +28,9 @@ from pdcorpus.io.readers import follow
 from pdcorpus.record import COLUMNS, Record
 from pdcorpus.rights.normalize import Normalized, normalize
 from pdcorpus.rights.pd_by_date import JURISDICTIONS, year_of
-from pdcorpus.rights.policy import RightsPolicy
+from pdcorpus.rights.policy import DEFAULT_JURISDICTIONS, RightsPolicy
 from pdcorpus.stages.base import Stage, StageContext, StageParams
+from pdcorpus.stages.params import stage_params
 
 Jurisdiction = Literal["US", "EU", "UK", "CH", "CA", "AU", "JP", "MX"]
 assert set(JURISDICTIONS) == set(Jurisdiction.__args__)  # type: ignore[attr-defined]
@@ -37,7 +38,7 @@ assert set(JURISDICTIONS) == set(Jurisdiction.__args__)  # type: ignore[attr-def
 
 class RightsParams(StageParams):
     policy: Literal["public-domain", "open"] = "public-domain"
-    jurisdictions: list[Jurisdiction] = Field(default_factory=lambda: ["US", "EU"], min_length=1)
+    jurisdictions: list[Jurisdiction] = Field(default_factory=lambda: list(DEFAULT_JURISDICTIONS), min_length=1)
     as_of: date | None = None  # default: the day the build started
     allow: list[str] = Field(default_factory=list)  # canonical ids or globs, e.g. CC-BY-SA-*
     deny: list[str] = Field(default_factory=list)
@@ -94,23 +95,29 @@ class RightsStage(Stage):
     name = "rights"
     Params = RightsParams
 
-    def __init__(self, policy: str = "public-domain", jurisdictions: list[str] | None = None,
-                 as_of: date | None = None, allow: list[str] | None = None, deny: list[str] | None = None,
-                 published: str | None = "date", died: str | None = None,
-                 dates_without_statement: str = "review") -> None:
+    def __init__(self, params: RightsParams | None = None, /, **options: Any) -> None:
+        """``RightsStage(policy="open", jurisdictions=["US"])``, or from validated ``RightsParams``; every
+        default (``jurisdictions: [US, EU]``, ``published: date``...) is the model's."""
         super().__init__()
-        self.params = dict(policy=policy, jurisdictions=list(jurisdictions or ["US", "EU"]), as_of=as_of,
-                           allow=list(allow or []), deny=list(deny or []),
-                           dates_without_statement=dates_without_statement)
-        self.published = published
-        self.died = died
+        self.params = stage_params(RightsParams, params, options, "RightsStage")
+        self.published = self.params.published
+        self.died = self.params.died
         self.source_licenses: dict[str, tuple[str, str | None, bool]] = {}
-        self.policy = RightsPolicy(**self.params)
+        self.policy = self._policy(self.params.as_of)
+
+    @classmethod
+    def from_params(cls, params: RightsParams) -> "RightsStage":  # type: ignore[override]
+        return cls(params)
+
+    def _policy(self, as_of: date | None) -> RightsPolicy:
+        p = self.params
+        return RightsPolicy(policy=p.policy, jurisdictions=list(p.jurisdictions), as_of=as_of, allow=list(p.allow),
+                            deny=list(p.deny), dates_without_statement=p.dates_without_statement)
 
     def bind(self, context: StageContext) -> None:
         self.source_licenses = dict(context.source_licenses)
-        if self.params["as_of"] is None and context.today:
-            self.policy = RightsPolicy(**{**self.params, "as_of": date.fromisoformat(context.today)})
+        if self.params.as_of is None and context.today:
+            self.policy = self._policy(date.fromisoformat(context.today))
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         add = self.stats.add

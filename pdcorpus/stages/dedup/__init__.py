@@ -21,12 +21,7 @@ class Dedup:
 
     @staticmethod
     def from_params(params: DedupParams) -> GlobalStage:
-        options = params.model_dump()
-        if params.method == "minhash":
-            return MinHashDedup(**{k: v for k, v in options.items() if k != "max_distance"})
-        if params.method == "phash":
-            return PHashDedup(method="phash", max_distance=params.max_distance, against=params.against)
-        return ExactDedup(method="exact", against=params.against)
+        return {"minhash": MinHashDedup, "phash": PHashDedup, "exact": ExactDedup}[params.method](params)
 
 
 __all__ = ["PREVIOUS", "PREVIOUS_PREFIX", "Dedup", "DedupParams", "ExactDedup", "MinHashDedup", "MinHashSignatures",

@@ -15,6 +15,7 @@ import pyarrow as pa
 from pdcorpus.record import Record, content_hash, table_to_records
 from pdcorpus.stages.base import BucketReduceStage
 from pdcorpus.stages.dedup.params import DedupParams
+from pdcorpus.stages.params import StageParamsError, stage_params
 from pdcorpus.stages.dedup.previous import PREVIOUS, PREVIOUS_PREFIX, previous_release_tasks
 
 
@@ -24,11 +25,16 @@ class ExactDedup(BucketReduceStage):
     name = "dedup"
     Params = DedupParams
 
-    def __init__(self, method: str = "exact", source_priority: dict[str, int] | None = None,
-                 against: str | None = None, **_: Any) -> None:
+    def __init__(self, params: DedupParams | None = None, /, *, source_priority: dict[str, int] | None = None,
+                 **options: Any) -> None:
+        """``ExactDedup()``, ``ExactDedup(against="out/v1")``, or from validated ``DedupParams``."""
         super().__init__()
+        self.params = stage_params(DedupParams, params, {"method": "exact", **options} if params is None else options,
+                                   "ExactDedup")
+        if self.params.method != "exact":
+            raise StageParamsError(f"ExactDedup: method is exact, not {self.params.method}")
         self.method = "exact"
-        self.against = against
+        self.against = self.params.against
         self.storage_options: dict[str, Any] = {}
         self.source_priority = dict(source_priority or {})
 

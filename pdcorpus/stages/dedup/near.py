@@ -31,6 +31,8 @@ from pdcorpus.io.exchange import PartitionedSpill, bucket_units, result_units
 from pdcorpus.minhash import MinHasher, UnionFind, band_hashes, optimal_bands
 from pdcorpus.record import Record, table_to_records
 from pdcorpus.stages.base import GlobalStage, Intake, StepInputs
+from pdcorpus.stages.dedup.params import DedupParams
+from pdcorpus.stages.params import StageParamsError, stage_params
 from pdcorpus.stages.dedup.previous import PREVIOUS, PREVIOUS_PREFIX, previous_release_tasks
 
 # Candidate pairs are verified in blocks of this many (both sides' signatures stacked), to bound memory.
@@ -422,11 +424,16 @@ class NearDedup(GlobalStage):
 class MinHashDedup(NearDedup):
     """``NearDedup`` with MinHash signatures of texts (captions where there is no text)."""
 
-    def __init__(self, method: str = "minhash", threshold: float = 0.8, num_perm: int = 128, ngram: int = 5,
-                 seed: int = 1, bands: int | None = None, rows: int | None = None, exact_margin: float = 0.1,
-                 source_priority: dict[str, int] | None = None, against: str | None = None, **_: Any) -> None:
-        super().__init__(MinHashSignatures(threshold, num_perm, ngram, seed, bands, rows, exact_margin),
-                         source_priority, against)
+    def __init__(self, params: DedupParams | None = None, /, *, source_priority: dict[str, int] | None = None,
+                 **options: Any) -> None:
+        """``MinHashDedup(threshold=0.8)``, or from validated ``DedupParams``; the defaults are the model's."""
+        p = stage_params(DedupParams, params, {"method": "minhash", **options} if params is None else options,
+                         "MinHashDedup")
+        if p.method != "minhash":
+            raise StageParamsError(f"MinHashDedup: method is minhash, not {p.method}")
+        super().__init__(MinHashSignatures(p.threshold, p.num_perm, p.ngram, p.seed, p.bands, p.rows, p.exact_margin),
+                         source_priority, p.against)
+        self.params = p
 
     hasher = property(lambda self: self.kind.hasher)
     threshold = property(lambda self: self.kind.threshold)
@@ -439,9 +446,15 @@ class MinHashDedup(NearDedup):
 class PHashDedup(NearDedup):
     """``NearDedup`` with perceptual hashes of images."""
 
-    def __init__(self, method: str = "phash", max_distance: int = 4, source_priority: dict[str, int] | None = None,
-                 against: str | None = None, **_: Any) -> None:
-        super().__init__(PHashSignatures(max_distance), source_priority, against)
+    def __init__(self, params: DedupParams | None = None, /, *, source_priority: dict[str, int] | None = None,
+                 **options: Any) -> None:
+        """``PHashDedup(max_distance=4)``, or from validated ``DedupParams``; the defaults are the model's."""
+        p = stage_params(DedupParams, params, {"method": "phash", **options} if params is None else options,
+                         "PHashDedup")
+        if p.method != "phash":
+            raise StageParamsError(f"PHashDedup: method is phash, not {p.method}")
+        super().__init__(PHashSignatures(p.max_distance), source_priority, p.against)
+        self.params = p
 
     max_distance = property(lambda self: self.kind.max_distance)
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
-from collections import Counter
 import time
-from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from os import PathLike
 from typing import Any
@@ -32,7 +30,7 @@ from pdcorpus.plan import Plan, make_plan
 from pdcorpus.redact import redact, redact_all, register_env
 from pdcorpus.runners import Runner
 from pdcorpus.runners.local import LocalRunner
-from pdcorpus.accounting import StageStats
+from pdcorpus.manifest import assemble_manifest
 from pdcorpus.tasks import load_marker
 
 KEY_PACKAGES = ("pyarrow", "datasets", "fsspec", "xxhash", "pydantic", "orjson", "pyyaml", "zstandard",
@@ -318,98 +316,11 @@ class Build:
     # -- the manifest --------------------------------------------------------
 
     def _manifest(self, plan: Plan, results: dict[str, list[dict]], resumed: bool, seconds: float) -> dict:
-        cfg = self.loaded.config
-        stats: dict[str, StageStats] = {}
-        rejected = 0
-        reject_files = []
-        queues: dict[str, dict[str, Any]] = {}
-        for phase_results in results.values():
-            for result in phase_results:
-                for key, data in result.get("stats", {}).items():
-                    stats.setdefault(key, StageStats(data["stage"])).merge(StageStats.from_dict(data))
-                rejected += result.get("rejected", 0)
-                if result.get("rejects"):
-                    reject_files.append(result["rejects"][len(self.out) + 1:])
-                for name, queue in result.get("queues", {}).items():
-                    entry = queues.setdefault(name, {"count": 0, "files": []})
-                    entry["count"] += queue["rows"]
-                    if queue["path"]:
-                        entry["files"].append({"path": queue["path"][len(self.out) + 1:], "rows": queue["rows"]})
-        order = {s.name: i for i, s in enumerate(cfg.sources)}
-        order["global"] = len(order)
-
-        def position(key: str) -> tuple[int, int]:
-            scope, _, rest = key.partition("/")
-            pos = rest.split("/", 1)[0]
-            return order.get(scope, len(order)), -1 if pos == "read" else int(pos)
-
-        stages = []
-        for key in sorted(stats, key=position):
-            scope, _, rest = key.partition("/")
-            entry = {"scope": scope, "position": None if rest == "read" else position(key)[1]}
-            entry.update(stats[key].to_dict())
-            stages.append(entry)
-        shards = [r for r in results[plan.phases[-1].name]]
-        shard_list = [{k: s[k] for k in ("path", "source", "rows", "bytes", "sha256")} for s in shards]
-        per_source = {}
-        for source in cfg.sources:
-            mine = [s for s in shards if s["source"] == source.name]
-            read = stats.get(f"{source.name}/read")
-            licenses: Counter = Counter()
-            languages: Counter = Counter()
-            for shard in mine:
-                licenses.update(shard.get("licenses", {}))
-                languages.update(shard.get("languages", {}))
-            decisions: Counter = Counter()
-            for key, stage_stats in stats.items():
-                if stage_stats.name == "rights" and source.name in stage_stats.by_source:
-                    decisions.update({k: v for k, v in stage_stats.by_source[source.name]["tally"].items()
-                                      if not k.startswith("license:")})
-            per_source[source.name] = {
-                "records_read": read.records_in if read else 0,
-                "records_out": sum(s["rows"] for s in mine),
-                "shards": len(mine),
-                "bytes": sum(s["bytes"] for s in mine),
-                "text_chars": sum(s.get("text_chars", 0) for s in mine),
-                "licenses": dict(licenses.most_common()),
-                "languages": dict(languages.most_common()),
-                "rights_decisions": dict(sorted(decisions.items())),
-            }
-        inputs = [i for r in results[plan.phases[0].name] for i in r.get("inputs", [])]
-        previous = [r["previous"] for rs in results.values() for r in rs if "previous" in r]
-        dropped: dict[str, int] = {}
-        for entry in stages:
-            for reason, n in entry["dropped"].items():
-                dropped[f"{entry['stage']}:{reason}"] = dropped.get(f"{entry['stage']}:{reason}", 0) + n
-        phase_seconds = {name: {"wall_seconds": self.timings.get(name),
-                                "task_seconds": round(sum(r.get("seconds", 0) for r in rs), 3)}
-                         for name, rs in results.items()}
-        return {
-            "name": cfg.name,
-            "pdcorpus_version": __version__,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "config_path": self.loaded.path,
-            "config_sha256": self.loaded.sha256,
-            "config": self.loaded.raw,
-            "versions": versions(),
-            "runner": {"name": self.runner.name, "workers": self.runner.workers, "buckets": plan.buckets,
-                       "resumed": resumed},
-            "as_of": plan.today,
-            "inputs": inputs,
-            "records_in": sum(v["records_read"] for v in per_source.values()),
-            "records_out": sum(s["rows"] for s in shard_list),
-            "dropped": dict(sorted(dropped.items())),
-            "rejects": {"count": rejected, "files": sorted(reject_files)},
-            "review": queues.get("review", {"count": 0, "files": []}),
-            "previous_release": {"files": sorted(f for p in previous for f in p["files"]),
-                                 "records": sum(p["records"] for p in previous)} if previous else None,
-            "near_dedup": {p.owner: r["near_dedup"] for p in plan.phases for r in results[p.name] if "near_dedup" in r},
-            "sources": per_source,
-            "stages": stages,
-            "shards": shard_list,
-            "timings": {"total_seconds": round(seconds, 3), "phases": phase_seconds},
-            "warnings": list(self.warnings),
-        }
+        """The manifest's JSON (``pdcorpus.manifest`` assembles it from the phases' results)."""
+        return assemble_manifest(
+            self.loaded, plan.phases, results, output_root=self.out, buckets=plan.buckets, today=plan.today,
+            runner_name=self.runner.name, workers=self.runner.workers, resumed=resumed, seconds=seconds, timings=self.timings,
+            warnings=self.warnings, version=__version__, versions=versions()).to_json()
 
 
 def _input_changes(old: list, new: list) -> str:
