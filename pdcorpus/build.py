@@ -28,6 +28,7 @@ from pdcorpus.io.parquet import is_local
 from pdcorpus.ownership import (OUTPUT_DIRS, OutputLock, OwnershipError, check_output, check_places, check_work,
                                 clear_work, foreign_files, mark_output, mark_work, ours_by_name, refuse_foreign,
                                 TEMPORARY)
+from pdcorpus.optout import manifest_section as optout_manifest_section
 from pdcorpus.plan import Phase, Plan, make_plan
 from pdcorpus.redact import redact, redact_all, register_env
 from pdcorpus.runners.local import LocalRunner
@@ -433,6 +434,7 @@ class Build:
             "shards": shard_list,
             "timings": {"total_seconds": round(seconds, 3), "phases": phase_seconds},
             "warnings": list(self.warnings),
+            "opt_outs": optout_manifest_section(self.loaded, stages),  # pdcorpus/optout.py
         }
 
 

@@ -163,7 +163,8 @@ class Plan:
     def context(self) -> StageContext:
         licenses = {s.name: (s.license.value, s.license.evidence, s.license.override)
                     for s in self.config.sources if s.license is not None}
-        return StageContext(source_priority=self.source_priority, source_licenses=licenses, today=self.today)
+        return StageContext(source_priority=self.source_priority, source_licenses=licenses, today=self.today,
+                            work=self.config.work_dir, work_storage_options=self.config.storage_options)
 
     def read_tasks(self) -> list[ReadTask]:
         tasks: list[ReadTask] = []

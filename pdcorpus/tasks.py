@@ -23,6 +23,7 @@ from pdcorpus.config import build_stage
 from pdcorpus.exchange import PartitionedSpill, bucket_of, read_units
 from pdcorpus.io.parquet import file_sha256, open_arrow, write_parquet
 from pdcorpus.io.readers import READERS, InputError, InputFile
+from pdcorpus.optout import release_guard
 from pdcorpus.ownership import file_identity, same_identity
 from pdcorpus.redact import redact
 from pdcorpus.plan import (ApplyTask, BucketTask, ClusterTask, Phase, Plan, PreviousReleaseTask, ReadTask,
@@ -373,6 +374,7 @@ def run_read(plan: Plan, phase: Phase, task: ReadTask, progress: Progress | None
                         max_chars=plan.config.limits.max_chars, on_reject=sinks.rejects, **options)
     reader.work = (ctx.work_fs, f"{ctx.dir}/t{task.index:05d}.state")
     stages = _bound(source.stages, plan, source.name, 0, sinks) + _bound(plan.pre_global, plan, "global", 0, sinks)
+    stages += release_guard(plan, sinks)  # records removed from an earlier release stay out (pdcorpus/optout.py)
     stream = _chain(_counted(reader.read_all(task.files), progress), [s for _, s in stages])
     spilled = ctx.spill(stream)
     stats = {f"{source.name}/read": reader.stats.to_dict()}

@@ -580,13 +580,14 @@ def _languages_section(f: CorpusFacts) -> list[str]:
     return lines + [""]
 
 
-def _opt_outs_section() -> list[str]:
+def _opt_outs_section(f: CorpusFacts) -> list[str]:
+    from pdcorpus.optout import report_lines
+
     return ["## Opt-outs", "",
-            "pdcorpus has no opt-out stage yet: no machine-readable reservation of rights (TDMRep, robots.txt "
-            "groups for AI crawlers, `X-Robots-Tag: noai`, IETF aipref `Content-Usage`, Spawning's Do-Not-Train "
-            "registry) was checked for this build, so the number of opt-outs honoured is not known. The sources "
+            "pdcorpus checked no machine-readable reservation of rights while fetching (TDMRep, robots.txt "
+            "groups for AI crawlers, `X-Robots-Tag: noai`, IETF aipref `Content-Usage`) for this build, so the number of such opt-outs honoured is not known. The sources "
             "were selected for their public-domain or open-licence status; whoever trains on this data should "
-            "apply their own opt-out checks.", ""]
+            "apply their own opt-out checks.", ""] + report_lines(f.manifest) + [""]
 
 
 def _removal_section(f: CorpusFacts) -> list[str]:
@@ -672,7 +673,7 @@ def dataset_card(manifest: dict, *, output_files: list[str] | None = None) -> st
 
     f = facts(manifest)
     body = (_summary_section(f) + _sources_section(f) + _licences_section(f, meta) + _rights_section(f)
-            + _stages_section(f) + _dedup_section(f) + _languages_section(f) + _opt_outs_section()
+            + _stages_section(f) + _dedup_section(f) + _languages_section(f) + _opt_outs_section(f)
             + _removal_section(f) + _columns_section() + _citation_section(f) + _provenance_section(f))
     header = DatasetCardData(**meta).to_yaml(original_order=KEY_ORDER)
     return f"---\n{header}\n---\n\n" + "\n".join(body).rstrip() + "\n"

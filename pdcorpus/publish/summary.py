@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 from pdcorpus.fetch.report import crawled, crawled_markdown
+from pdcorpus.optout import optout_facts, report_lines, summary_data as optout_summary_data
 from pdcorpus.publish.card import PUBLIC_DOMAIN_KINDS, UNDECIDED, CorpusFacts, _datasets_resource, facts
 from pdcorpus.rights.licenses import Kind, lookup
 
@@ -326,11 +327,10 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
 
     md = [_heading("3"), "", _heading("3.1"), "",
           f"Are you a Signatory to the Code of Practice for general-purpose AI models? {PROVIDER}", "",
-          "Opt-out protocols checked for this corpus: none. pdcorpus has no opt-out stage yet, so no "
-          "machine-readable reservation of rights (robots.txt, TDMRep, X-Robots-Tag, IETF aipref, Spawning's "
-          "Do-Not-Train registry) was checked, and 0 records were removed for an opt-out. The sources were selected "
-          "for their public-domain or open-licence status, which is not the same as having checked opt-outs. The "
-          "provider must add their own opt-out measures.", ""]
+          "Opt-out protocols checked for this corpus: none. No machine-readable reservation of rights (robots.txt, "
+          "TDMRep, X-Robots-Tag, IETF aipref) was checked while fetching. The "
+          "sources were selected for their public-domain or open-licence status, which is not the same as having "
+          "checked opt-outs. The provider must add their own opt-out measures.", ""] + report_lines(m) + [""]
     if policies:
         md += ["Rights decisions made for every record, as a copyright measure:", ""]
         for p in policies:
@@ -392,8 +392,9 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
 
     data = _section("3",
                     tdm_opt_outs=_section("3.1", code_of_practice_signatory=_left(), protocols_checked=[],
-                                          records_removed_for_opt_out=0,
-                                          note="pdcorpus has no opt-out stage yet: no opt-out protocol was checked",
+                                          records_removed_for_opt_out=optout_facts(m).total_removed,
+                                          note="no opt-out protocol was checked while fetching",
+                                          **optout_summary_data(m),
                                           provider_measures=_left("the provider's own opt-out measures"),
                                           rights_policies=policies, rights_decisions=dict(sorted(decisions.items())),
                                           rights_decisions_by_kind=dict(sorted(by_decision.items())),

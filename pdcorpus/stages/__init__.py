@@ -10,6 +10,7 @@ from pdcorpus.stages.language import LanguageStage
 from pdcorpus.stages.quality import NormalizeStage, QualityStage
 from pdcorpus.stages.rights import RightsStage
 from pdcorpus.fetch.stage import FetchStage
+from pdcorpus.stages.optout import OptOutStage
 
 # YAML key -> stage class. A stage's ``Params`` model validates its config.
 REGISTRY: dict[str, type] = {
@@ -20,6 +21,7 @@ REGISTRY: dict[str, type] = {
     "normalize": NormalizeStage,
     "quality": QualityStage,
     "fetch": FetchStage,
+    "optout": OptOutStage,
 }
 
 __all__ = ["REGISTRY", "ExactDedup", "FilterStage", "GlobalStage", "LanguageStage", "LengthFilter", "MapStage", "MinHashDedup",

@@ -144,6 +144,8 @@ class StageContext:
     # source -> (licence statement, evidence, override) stated for a whole collection in the config
     source_licenses: dict[str, tuple[str, str | None, bool]] = field(default_factory=dict)
     today: str | None = None  # ISO date fixed when the build started, so a resumed build decides alike
+    work: str | None = None  # the build's work folder (a stage's caches: the optout registry's answers)
+    work_storage_options: dict[str, Any] = field(default_factory=dict)
 
 
 DivertSink = Callable[[str, Record], None]
