@@ -26,6 +26,7 @@ from pdcorpus.io.parquet import is_local
 from pdcorpus.ownership import (OUTPUT_DIRS, OutputLock, OwnershipError, check_output, check_places, check_work,
                                 clear_work, foreign_files, mark_output, mark_work, ours_by_name, refuse_foreign,
                                 TEMPORARY)
+from pdcorpus.optout import manifest_section as optout_manifest_section
 from pdcorpus.plan import Plan, make_plan
 from pdcorpus.redact import redact, redact_all, register_env
 from pdcorpus.runners import Runner
@@ -317,10 +318,12 @@ class Build:
 
     def _manifest(self, plan: Plan, results: dict[str, list[dict]], resumed: bool, seconds: float) -> dict:
         """The manifest's JSON (``pdcorpus.manifest`` assembles it from the phases' results)."""
-        return assemble_manifest(
+        manifest = assemble_manifest(
             self.loaded, plan.phases, results, output_root=self.out, buckets=plan.buckets, today=plan.today,
-            runner_name=self.runner.name, workers=self.runner.workers, resumed=resumed, seconds=seconds, timings=self.timings,
-            warnings=self.warnings, version=__version__, versions=versions()).to_json()
+            runner_name=self.runner.name, workers=self.runner.workers, resumed=resumed, seconds=seconds,
+            timings=self.timings, warnings=self.warnings, version=__version__, versions=versions()).to_json()
+        manifest["opt_outs"] = optout_manifest_section(self.loaded, manifest["stages"])  # pdcorpus/optout.py
+        return manifest
 
 
 def _input_changes(old: list, new: list) -> str:

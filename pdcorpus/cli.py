@@ -18,7 +18,9 @@ from pdcorpus.locations import is_url, resolve
 from pdcorpus.manifest import Manifest
 from pdcorpus.io.readers import InputError
 from pdcorpus.ownership import LOCK_FILE, OwnershipError, check_places
+from pdcorpus.optout import OptOutError
 from pdcorpus.publish.hub import PublishError
+from pdcorpus.stages.optout import OptOutListError
 from pdcorpus.redact import redact
 from pdcorpus.runners import TaskFailed
 from pdcorpus.tasks import StrictModeError
@@ -205,6 +207,45 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_optout_apply(args: argparse.Namespace) -> int:
+    from pdcorpus.optout import apply_removals, commit_message
+    from pdcorpus.publish.hub import publish, require_token
+
+    repo = None
+    if args.publish:  # the target and the token are checked before anything is removed
+        repo = args.repo
+        if repo is None:
+            import fsspec
+
+            try:
+                with fsspec.open(f"{args.output.rstrip('/')}/manifest.json", "r", encoding="utf-8") as fh:
+                    repo = ((json.load(fh).get("config") or {}).get("publish") or {}).get("repo")
+            except (OSError, ValueError):
+                repo = None
+        if not repo:
+            raise BuildError("--publish needs --repo ORG/NAME (the corpus file names no publish.repo)")
+        require_token(repo)
+    result = apply_removals(args.output, args.list, reason=args.reason, break_lock=args.break_lock)
+    if result.finished_pending:
+        print(f"{args.output}: finished the removal an earlier `optout apply` had begun")
+    if not result.removed:
+        print(f"{args.output}: no record matches the lists; nothing changed"
+              + ("; nothing published (if an earlier correction was not published, run `pdcorpus publish`)"
+                 if args.publish else ""))
+        return 0
+    lists = ", ".join(f"{name} {n:,}" for name, n in sorted(result.by_list.items()))
+    print(f"{args.output}: removed {result.removed:,} records ({lists}) from {len(result.shards)} shards; "
+          f"tombstones in removals.jsonl; manifest.json, README.md and the training-data summary updated")
+    for path in result.shards:
+        print(f"  rewrote {path}")
+    if repo:
+        published = publish(args.output, repo, revision=args.revision, only=result.changed_files,
+                            message=commit_message(result))
+        print(f"published to {repo}@{published['revision']}: {len(published['files'])} files in commit "
+              f"{published['commit']['oid']} {published['commit']['url']}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pdcorpus", description=__doc__)
     p.add_argument("--version", action="version", version=f"pdcorpus {__version__}")
@@ -263,8 +304,23 @@ def parser() -> argparse.ArgumentParser:
     vf = sub.add_parser("verify", help="check a build's shards, counts and card against its manifest")
     vf.add_argument("output")
     vf.set_defaults(func=cmd_verify)
+
+    oo = sub.add_parser("optout", help="opt-outs: remove records from a finished build")
+    oosub = oo.add_subparsers(dest="optout_command", required=True)
+    oa = oosub.add_parser("apply", help="remove the records opt-out lists name from a finished build (and the Hub)")
+    oa.add_argument("output")
+    oa.add_argument("--list", action="append", required=True,
+                    help="an opt-out list (url:, prefix:, domain:, id:, hash: lines, or CSV kind,value[,reason]); "
+                         "repeatable")
+    oa.add_argument("--reason", help="the reason recorded with each removal (default: the list's own)")
+    oa.add_argument("--publish", action="store_true",
+                    help="push the correction to the Hub in one commit (only the changed files)")
+    oa.add_argument("--repo", help="ORG/NAME for --publish (default: the corpus file's publish.repo)")
+    oa.add_argument("--revision", help="branch for --publish (default: main)")
+    oa.add_argument("--break-lock", action="store_true", help=f"take the output's lock ({LOCK_FILE}) from a dead process")
+    oa.set_defaults(func=cmd_optout_apply)
     # --debug is accepted after the command too (pdcorpus build c.yaml --debug)
-    for command in (b, v, i, c, pb, vf):
+    for command in (b, v, i, c, pb, vf, oa):
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
@@ -276,7 +332,7 @@ def _message(exc: Exception) -> str:
         said = str(inner) if isinstance(inner, (BuildError, InputError, PublishError, StrictModeError)) \
             else describe(inner)
         return f"{exc.phase.name}: {exc.label}: {said}"
-    if isinstance(exc, (BuildError, InputError, PublishError)):
+    if isinstance(exc, (BuildError, InputError, PublishError, OptOutError, OptOutListError, OwnershipError)):
         return str(exc)
     return describe(exc)
 

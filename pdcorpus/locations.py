@@ -1,7 +1,7 @@
 """Relative paths in a corpus file are relative to the corpus file's folder.
 
 A corpus file names its inputs, its output, its work folder, the earlier
-release a dedup is ``against`` and a language model file. When such a path is
+release a dedup is ``against``, a language model file and opt-out lists. When such a path is
 relative, it means the same wherever pdcorpus is started from: it is joined to
 the folder the corpus file is in. URLs (``s3://``, ``http://``, ``memory://``,
 fsspec chains with ``::``) and absolute paths are left as they are, and so is
@@ -28,7 +28,7 @@ def resolve(path: str, base: str) -> str:
 
 
 # Stage options that name a file or folder (per stage kind).
-STAGE_PATHS = {"dedup": ("against",), "language": ("model_path",), "fetch": ("cache",)}
+STAGE_PATHS = {"dedup": ("against",), "language": ("model_path",), "fetch": ("cache",), "optout": ("lists", "registry.cache")}
 
 
 def _resolve_stages(stages: Any, base: str) -> None:
@@ -38,9 +38,17 @@ def _resolve_stages(stages: Any, base: str) -> None:
         (kind, params), = spec.items()
         if not isinstance(params, dict):
             continue
-        for key in STAGE_PATHS.get(kind, ()):
-            if isinstance(params.get(key), str):
-                params[key] = resolve(params[key], base)
+        for dotted in STAGE_PATHS.get(kind, ()):
+            *parents, key = dotted.split(".")  # a nested option: registry.cache
+            holder: Any = params
+            for parent in parents:
+                holder = holder.get(parent) if isinstance(holder, dict) else None
+            if not isinstance(holder, dict):
+                continue
+            if isinstance(holder.get(key), str):
+                holder[key] = resolve(holder[key], base)
+            elif isinstance(holder.get(key), list):  # a list of paths (optout's lists)
+                holder[key] = [resolve(p, base) if isinstance(p, str) else p for p in holder[key]]
 
 
 def resolve_config_paths(data: dict[str, Any], config_file: str) -> None:

@@ -304,6 +304,9 @@ class Manifest(_Part):
     stages_config: list[StageConfig] = field(default_factory=list)
     publish: PublishTarget | None = None
     published: JSON | None = field(default=None, metadata={"omit_none": True})  # the Hub commit, once published
+    # opt-out lists applied and records kept out after release (pdcorpus/optout.py writes and reads these)
+    opt_outs: JSON | None = field(default=None, metadata={"omit_none": True})
+    removals: JSON | None = field(default=None, metadata={"omit_none": True})  # `pdcorpus optout apply`
 
     @classmethod
     def from_json(cls, data: JSON | None) -> "Manifest":

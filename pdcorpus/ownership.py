@@ -41,6 +41,9 @@ LOCK_FILE = ".pdcorpus.lock"
 # What a build writes at the top of its output (besides data/, rejects/, review/ and the work folder).
 OUTPUT_FILES = ("manifest.json", "README.md", "training-data-summary.md", "training-data-summary.json")
 OUTPUT_DIRS = ("data", "rejects", "review")
+# What a build finds at the top of its output and keeps: the log of records removed from earlier releases
+# (``pdcorpus optout apply``), which keeps them out of every later build, and an unfinished removal's plan.
+KEPT_FILES = ("removals.jsonl", "removals.pending.json")
 # A half-written file: the final name plus ``.tmp-`` and 8 hex digits (every writer in pdcorpus).
 TEMPORARY = re.compile(r"\.tmp-[0-9a-f]{8}$")
 _PHASE_DIR = re.compile(r"^p\d+-[A-Za-z0-9_.\-]+$")
@@ -185,7 +188,7 @@ def check_output(fs: fsspec.AbstractFileSystem, root: str, name: str, work_root:
     if work_root is not None and work_root == f"{root}/.work":
         state = _read_json(fs, f"{work_root}/state.json") or {}
         if state.get("output") is not None and state.get("config_sha256") and set(names) <= {
-                ".work", *OUTPUT_DIRS, *OUTPUT_FILES}:
+                ".work", *OUTPUT_DIRS, *OUTPUT_FILES, *KEPT_FILES}:
             return Owned(False, "interrupted build")
     raise OwnershipError(
         f"output '{shown}' is not empty and holds no pdcorpus build of '{name}' (it has: {_named(names)}); "

@@ -87,7 +87,8 @@ class Plan:
         licenses = {s.name: (s.license.value, s.license.evidence, s.license.override)
                     for s in self.config.sources if s.license is not None}
         return StageContext(source_priority=self.source_priority, source_licenses=licenses, today=self.today,
-                            storage_options=dict(self.config.storage_options), work=self.config.work_fs())
+                            storage_options=dict(self.config.storage_options), work=self.config.work_fs(),
+                            work_dir=self.config.work_dir, work_storage_options=dict(self.config.storage_options))
 
     # -- the owners of phases ----------------------------------------------------------------------------------
 

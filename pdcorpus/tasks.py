@@ -28,6 +28,7 @@ from pdcorpus.io.exchange import PartitionedSpill, Unit, read_units
 from pdcorpus.io.formats import get_format
 from pdcorpus.io.parquet import open_arrow, shard_name, write_parquet
 from pdcorpus.io.readers import InputError, InputFile
+from pdcorpus.optout import release_guard
 from pdcorpus.ownership import file_identity, same_identity
 from pdcorpus.record import SCHEMA, Record, records_to_table
 from pdcorpus.redact import redact
@@ -370,6 +371,7 @@ class ReadTask:
         reader.work = (ctx.work_fs, f"{ctx.dir}/t{self.index:05d}.state")  # the task's own progress (OAI-PMH pages)
         reader.bind(plan.context())
         stages = ctx.bound(plan.loaded.stage_specs(source.name)) + ctx.bound(plan.pre_global)
+        stages += release_guard(plan, sinks)  # records removed from an earlier release stay out (pdcorpus/optout.py)
         records = reader.read_all(self.files)
         if source.read.limit is not None:  # stops the reader (and its paging) after the slice
             records = itertools.islice(records, source.read.limit)

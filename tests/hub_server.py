@@ -222,6 +222,7 @@ class FakeHub:
                 lines = [json.loads(line) for line in body.splitlines() if line.strip()]
                 header = next(item["value"] for item in lines if item["key"] == "header")
                 files = dict(repo.branches[revision])
+                added = sorted(item["value"]["path"] for item in lines if item["key"] in ("file", "lfsFile"))
                 for item in lines:
                     value = item["value"]
                     if item["key"] == "file":
@@ -238,7 +239,8 @@ class FakeHub:
                     repo.branches[revision] = files  # the whole commit at once: atomic
                     repo.head[revision] = oid
                     repo.commits.append({"revision": revision, "oid": oid, "summary": header["summary"],
-                                         "description": header.get("description", ""), "paths": sorted(files)})
+                                         "description": header.get("description", ""), "paths": sorted(files),
+                                         "added": added})
                 self._send(200, {"commitUrl": f"{hub.url}/datasets/{repo_id}/commit/{oid}", "commitOid": oid,
                                  "pullRequestUrl": None})
 

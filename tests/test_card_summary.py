@@ -177,7 +177,8 @@ def test_the_card_body_gives_the_manifests_numbers(built):
     assert f"candidate pairs: {near['candidate_pairs']:,}" in body and f"clusters: {near['clusters']:,}" in body
     exact = next(s for s in manifest["stages"] if s["stage"] == "dedup:exact")
     assert f"Exact duplicates (same normalized text, or the same image bytes) removed: {exact['dropped']['duplicate']:,}" in body
-    assert "no opt-out stage yet" in body and "not known" in body
+    assert "checked no machine-readable reservation of rights" in body and "not known" in body
+    assert "No opt-out list was applied to this build and no Do-Not-Train registry" in body
     assert "`<source>:<id>`" in body
     assert f"year         = {{{manifest['created_at'][:4]}}}" in body
     assert manifest["config_sha256"] in body and "pdcorpus 0.1.0" in body

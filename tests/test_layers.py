@@ -31,7 +31,7 @@ def layer_of(module: str) -> str:
         return "io"
     if top in ("stages", "rights", "language", "minhash", "fetch", "unique_ids", "sources"):
         return "stages"
-    if top in ("publish", "verify", "manifest"):
+    if top in ("publish", "verify", "manifest", "optout"):
         return "publish"
     return "execution"  # config, plan, tasks, build, checks, runners, cli, and anything new until placed
 

@@ -553,17 +553,18 @@ def _languages_section(f: CorpusFacts) -> list[str]:
 
 
 def _opt_outs_section(manifest: Manifest) -> list[str]:
+    """What was checked while fetching (robots.txt, TDMRep, noai, Content-Usage), then the opt-out lists applied
+    and the records removed after release (``pdcorpus.optout``)."""
     from pdcorpus.fetch.reservations import reservation_markdown, reservation_report
+    from pdcorpus.optout import report_lines
 
     checked = reservation_markdown(reservation_report(manifest))  # reservations checked while fetching
-    if checked:
-        return ["## Opt-outs", ""] + checked
-    return ["## Opt-outs", "",
-            "pdcorpus has no opt-out stage yet: no machine-readable reservation of rights (TDMRep, robots.txt "
-            "groups for AI crawlers, `X-Robots-Tag: noai`, IETF aipref `Content-Usage`, Spawning's Do-Not-Train "
-            "registry) was checked for this build, so the number of opt-outs honoured is not known. The sources "
-            "were selected for their public-domain or open-licence status; whoever trains on this data should "
-            "apply their own opt-out checks.", ""]
+    if not checked:
+        checked = ["pdcorpus checked no machine-readable reservation of rights while fetching (TDMRep, robots.txt "
+                   "groups for AI crawlers, `X-Robots-Tag: noai`, IETF aipref `Content-Usage`) for this build: it "
+                   "fetched nothing, or the checks were off. The sources were selected for their public-domain or "
+                   "open-licence status; whoever trains on this data should apply their own opt-out checks."]
+    return ["## Opt-outs", ""] + checked + [""] + report_lines(manifest) + [""]
 
 
 def _removal_section(f: CorpusFacts) -> list[str]:

@@ -18,7 +18,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 import fsspec
 
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from pdcorpus.manifest import Manifest
 
 # What a release publishes. Rejects and the review queue are audit outputs for the builder: not published.
-PUBLISHED = ("data/", "README.md", "manifest.json", "training-data-summary.md", "training-data-summary.json")
+PUBLISHED = ("data/", "README.md", "manifest.json", "training-data-summary.md", "training-data-summary.json",
+             "removals.jsonl")  # the tombstones of records removed after release (ids and rules, no content)
 
 
 class PublishError(Exception):
@@ -44,8 +45,10 @@ class PlannedFile:
     sha256: str
 
 
-def planned_files(output: str, storage_options: dict | None = None) -> tuple[fsspec.AbstractFileSystem, list[PlannedFile]]:
-    """The files a publish of ``output`` uploads, sorted, with sizes and checksums."""
+def planned_files(output: str, storage_options: dict | None = None,
+                  only: Iterable[str] | None = None) -> tuple[fsspec.AbstractFileSystem, list[PlannedFile]]:
+    """The files a publish of ``output`` uploads, sorted, with sizes and checksums; ``only``: just these
+    (paths relative to the output), for a correction that changed a few files."""
     fs, root = fsspec.core.url_to_fs(output, **(storage_options or {}))
     root = root.rstrip("/")
     if not fs.exists(f"{root}/manifest.json"):
@@ -54,6 +57,8 @@ def planned_files(output: str, storage_options: dict | None = None) -> tuple[fss
     for path in sorted(fs.find(root)):
         rel = path[len(root) + 1:]
         if not any(rel == p or (p.endswith("/") and rel.startswith(p)) for p in PUBLISHED) or ".tmp-" in rel:
+            continue
+        if only is not None and rel not in only:
             continue
         files.append(PlannedFile(rel, path, fs.size(path), file_sha256(fs, path)))
     missing = [p for p in ("README.md", "manifest.json") if p not in {f.path for f in files}]
@@ -145,15 +150,17 @@ def require_token(repo: str) -> None:
 
 
 def publish(output: str, repo: str, *, private: bool = False, revision: str | None = None, dry_run: bool = False,
-            token: str | None = None, storage_options: dict | None = None) -> dict[str, Any]:
-    """Uploads a build; returns what was (or, with ``dry_run``, would be) committed."""
+            token: str | None = None, storage_options: dict | None = None, only: Iterable[str] | None = None,
+            message: tuple[str, str] | None = None) -> dict[str, Any]:
+    """Uploads a build; returns what was (or, with ``dry_run``, would be) committed. ``only`` and ``message``:
+    a correction's changed files and its commit message (``pdcorpus optout apply --publish``)."""
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise PublishError(f"--repo takes ORG/NAME, got '{repo}'")
-    fs, files = planned_files(output, storage_options)
+    fs, files = planned_files(output, storage_options, only=set(only) if only is not None else None)
     root = fsspec.core.url_to_fs(output, **(storage_options or {}))[1].rstrip("/")
     with fs.open(f"{root}/manifest.json", "r") as fh:
         manifest = json.load(fh)
-    summary, description = commit_message(manifest)
+    summary, description = message or commit_message(manifest)
     plan = {"repo": repo, "repo_type": "dataset", "revision": revision or "main", "private": private,
             "commit": {"summary": summary, "description": description},
             "files": [{"path": f.path, "bytes": f.bytes, "sha256": f.sha256} for f in files]}

@@ -17,6 +17,7 @@ from typing import Any
 from pdcorpus.fetch.report import crawled, crawled_markdown
 from pdcorpus.fetch.reservations import reservation_markdown, reservation_report
 from pdcorpus.manifest import Manifest
+from pdcorpus.optout import optout_facts, report_lines, summary_data as optout_summary_data
 from pdcorpus.publish.card import PUBLIC_DOMAIN_KINDS, UNDECIDED, CorpusFacts, _datasets_resource, facts
 from pdcorpus.rights.licenses import Kind, lookup
 
@@ -331,11 +332,11 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
     md += ["Opt-out protocols checked for this corpus: " + ", ".join(reservations["protocols"]) + f"; "
            f"{_n(reservations['records_reserved'])} records removed for a reservation.", ""] + reservation_markdown(
         reservations) if reservations["protocols"] else [
-          "Opt-out protocols checked for this corpus: none. pdcorpus has no opt-out stage yet, so no "
-          "machine-readable reservation of rights (robots.txt, TDMRep, X-Robots-Tag, IETF aipref, Spawning's "
-          "Do-Not-Train registry) was checked, and 0 records were removed for an opt-out. The sources were selected "
-          "for their public-domain or open-licence status, which is not the same as having checked opt-outs. The "
-          "provider must add their own opt-out measures.", ""]
+          "Opt-out protocols checked for this corpus while fetching: none (nothing was fetched, or the checks were "
+          "off), so no machine-readable reservation of rights (robots.txt, TDMRep, X-Robots-Tag, IETF aipref) was "
+          "checked. The sources were selected for their public-domain or open-licence status, which is not the same "
+          "as having checked opt-outs. The provider must add their own opt-out measures.", ""]
+    md += report_lines(m) + [""]
     if policies:
         md += ["Rights decisions made for every record, as a copyright measure:", ""]
         for p in policies:
@@ -401,10 +402,12 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
     data = _section("3",
                     tdm_opt_outs=_section("3.1", code_of_practice_signatory=_left(),
                                           protocols_checked=list(reservations["protocols"]),
-                                          records_removed_for_opt_out=reservations["records_reserved"],
+                                          records_removed_for_opt_out=reservations["records_reserved"]
+                                          + optout_facts(m).total_removed,
                                           reservations=reservations,
                                           note=None if reservations["protocols"] else
-                                          "pdcorpus has no opt-out stage yet: no opt-out protocol was checked",
+                                          "no opt-out protocol was checked while fetching",
+                                          **optout_summary_data(m),
                                           provider_measures=_left("the provider's own opt-out measures"),
                                           rights_policies=policies, rights_decisions=dict(sorted(decisions.items())),
                                           rights_decisions_by_kind=dict(sorted(by_decision.items())),

@@ -44,6 +44,7 @@ REGISTRY: Registry = Registry({
     "normalize": "pdcorpus.stages.quality:NormalizeStage",
     "quality": "pdcorpus.stages.quality:QualityStage",
     "fetch": "pdcorpus.fetch.stage:FetchStage",
+    "optout": "pdcorpus.stages.optout:OptOutStage",
 })
 
 
@@ -62,6 +63,7 @@ _CLASSES = {
     "LengthFilter": "pdcorpus.stages.filters", "LanguageStage": "pdcorpus.stages.language",
     "NormalizeStage": "pdcorpus.stages.quality", "QualityStage": "pdcorpus.stages.quality",
     "RightsStage": "pdcorpus.stages.rights", "FetchStage": "pdcorpus.fetch.stage",
+    "OptOutStage": "pdcorpus.stages.optout",
 }
 
 

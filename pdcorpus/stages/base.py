@@ -33,6 +33,8 @@ class StageContext:
     today: str | None = None  # ISO date fixed when the build started, so a resumed build decides alike
     storage_options: dict[str, Any] = field(default_factory=dict)  # of the output (an earlier release beside it)
     work: tuple[Any, str] | None = None  # (file system, root) of the build's work folder, for build-wide state
+    work_dir: str | None = None  # the same folder as written (a URL), with its storage options: for a stage
+    work_storage_options: dict[str, Any] = field(default_factory=dict)  # that caches (the optout registry)
 
 
 
