@@ -288,7 +288,7 @@ def test_an_apply_killed_half_way_is_finished_by_the_next(tmp_path, monkeypatch)
 
     from pdcorpus.verify import verify
 
-    build_module = importlib.import_module("pdcorpus.build")
+    build_module = importlib.import_module("pdcorpus.builder")
     optout = importlib.import_module("pdcorpus.optout")
 
     config, out = many_shards(tmp_path)
@@ -490,7 +490,7 @@ def test_a_shard_that_loses_every_record_stays_empty_and_the_release_still_loads
     from pdcorpus.verify import verify
 
     config, out = many_shards(tmp_path)
-    importlib.import_module("pdcorpus.build").build(str(config), workers=1, progress=False)
+    importlib.import_module("pdcorpus.builder").build(str(config), workers=1, progress=False)
     manifest = json.loads((out / "manifest.json").read_text())
     emptied = manifest["shards"][2]["path"]
     ids = [r["id"] for r in pq.read_table(out / emptied).to_pylist()]

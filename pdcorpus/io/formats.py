@@ -66,6 +66,10 @@ _FORMATS: dict[str, Any] = {
     "hf": "pdcorpus.fetch.hf:HfReader",
     "oai-pmh": "pdcorpus.fetch.oai:OaiReader",
     "urls": "pdcorpus.fetch.urls:UrlReader",
+    "gutenberg": "pdcorpus.sources.gutenberg:GutenbergReader",
+    "internet-archive": "pdcorpus.sources.internet_archive:InternetArchiveReader",
+    "mediawiki": "pdcorpus.sources.mediawiki:MediaWikiReader",
+    "bhl": "pdcorpus.sources.bhl:BhlReader",
 }
 
 

@@ -179,9 +179,7 @@ def _from_cc_name(text: str) -> str | None:
 
 
 _FREE_TEXT: list[tuple[str, str]] = [
-    # Project Gutenberg's two dcterms:rights statements
-    (r"public domain in the (usa|u\.s\.a?|united states( of america)?)", "NoC-US"),
-    (r"copyrighted\. read the copyright notice inside this book for details", "InC"),
+    # (collections' own statements come first: _collection_statements)
     # US federal government works, 17 USC 105; Wikimedia's PD-US templates
     (r"(united states|u\.?s\.?|us) (federal )?government work|work of the (united states|u\.?s\.?) "
      r"(federal )?government|17 u\.?s\.?c\.? ?(§ ?)?105|^pd[- ]?us[- ]?gov|^pd[- ]usgov|"
@@ -224,6 +222,20 @@ _FREE_TEXT: list[tuple[str, str]] = [
      "CDLA-Permissive-2.0"),
 ]
 _FREE_TEXT_RE = [(re.compile(p, re.IGNORECASE), lid) for p, lid in _FREE_TEXT]
+_COLLECTION_RE: list[tuple[re.Pattern[str], str]] | None = None
+
+
+def _collection_statements() -> list[tuple[re.Pattern[str], str]]:
+    """The statements of particular collections, kept with their readers in ``pdcorpus.sources`` (Project
+    Gutenberg's two ``dcterms:rights`` statements, the Biodiversity Heritage Library's own); imported on first
+    use, since those modules import the readers."""
+    global _COLLECTION_RE
+    if _COLLECTION_RE is None:
+        from pdcorpus.sources import bhl, gutenberg
+
+        _COLLECTION_RE = [(re.compile(p, re.IGNORECASE), lid)
+                          for p, lid in (*gutenberg.RIGHTS_STATEMENTS, *bhl.RIGHTS_STATEMENTS)]
+    return _COLLECTION_RE
 _RS_TITLES = {title.lower(): rid for rid, (_, title) in _RS.items()}
 _SPDX_CC = re.compile(r"^cc-by(-nc)?(-sa|-nd)?-[1-4]\.\d(-[a-z]{2,})?$", re.IGNORECASE)
 
@@ -311,7 +323,7 @@ def _from_text(text: str) -> tuple[str, str] | None:
         found = _cc_id(parts[1:version_at], parts[version_at], parts[version_at + 1] if len(parts) > version_at + 1 else None)
         if found:
             return found, "spdx id"
-    for pattern, license_id in _FREE_TEXT_RE:
+    for pattern, license_id in (*_collection_statements(), *_FREE_TEXT_RE):
         if pattern.search(low) or pattern.search(t.lower()):
             return license_id, "known statement"
     found = _from_cc_name(t)
@@ -398,24 +410,11 @@ def _inaturalist(meta: dict) -> Normalized:
         Normalized(UNKNOWN, f"inaturalist license_code not recognized: {code}")
 
 
-# Claims of no copyright as uploaders write them: NOT_IN_COPYRIGHT, "NOT IN COPYRIGHT (Stated by the
-# Contributor)", "Public domain". Anything else in the field is not read as a claim.
-_NO_COPYRIGHT_CLAIM = re.compile(r"^\s*(not[\s_-]+in[\s_-]+copyright|public[\s_-]*domain)\b", re.IGNORECASE)
-
-
 def _internet_archive(meta: dict) -> Normalized:
-    url = meta.get("licenseurl")
-    if isinstance(url, str) and url.strip():
-        found = normalize(url)
-        return Normalized(found.license, f"internet archive licenseurl: {found.how}")
-    status = meta.get("possible-copyright-status")
-    if isinstance(status, str) and status.strip():
-        if _NO_COPYRIGHT_CLAIM.search(status):
-            # An uploader's unverified claim: it makes nothing public domain by itself.
-            return Normalized(UNKNOWN, f"internet archive possible-copyright-status: {status.strip()} (uploader's claim)",
-                              claim=True)
-        return Normalized(UNKNOWN, f"internet archive possible-copyright-status not recognized: {status.strip()}")
-    return Normalized(UNKNOWN, "internet archive item without licenseurl", missing=True)
+    # The Internet Archive's rights fields are read where its records are made (pdcorpus.sources).
+    from pdcorpus.sources.internet_archive import rights_of
+
+    return rights_of(meta)
 
 
 SHAPES = {"wikimedia": _wikimedia, "met": _met, "smithsonian": _smithsonian, "inaturalist": _inaturalist,
