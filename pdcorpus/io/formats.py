@@ -66,6 +66,9 @@ _FORMATS: dict[str, Any] = {
     "hf": "pdcorpus.fetch.hf:HfReader",
     "oai-pmh": "pdcorpus.fetch.oai:OaiReader",
     "urls": "pdcorpus.fetch.urls:UrlReader",
+    "commons": "pdcorpus.sources.commons:CommonsReader",
+    "met": "pdcorpus.sources.met:MetReader",
+    "inaturalist": "pdcorpus.sources.inaturalist:InatReader",
 }
 
 
