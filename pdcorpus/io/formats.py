@@ -70,6 +70,9 @@ _FORMATS: dict[str, Any] = {
     "internet-archive": "pdcorpus.sources.internet_archive:InternetArchiveReader",
     "mediawiki": "pdcorpus.sources.mediawiki:MediaWikiReader",
     "bhl": "pdcorpus.sources.bhl:BhlReader",
+    "commons": "pdcorpus.sources.commons:CommonsReader",
+    "met": "pdcorpus.sources.met:MetReader",
+    "inaturalist": "pdcorpus.sources.inaturalist:InatReader",
 }
 
 

@@ -332,16 +332,20 @@ def _from_text(text: str) -> tuple[str, str] | None:
     return _from_name_and_abbreviation(t) or _from_marking_sentence(t)
 
 
-# -- structured fields ---------------------------------------------------------
+# -- structured fields (each archive's own: pdcorpus.sources.<archive>.rights) -------------------------------
 
 
-def _value(v: Any) -> Any:
+def field_value(v: Any) -> Any:
     """Wikimedia's API gives ``{"value": ..., "source": ...}``; dumps give the bare value."""
     return v.get("value") if isinstance(v, dict) else v
 
 
-def _truthy(v: Any) -> bool | None:
-    v = _value(v)
+_value = field_value  # the names other modules may have used
+
+
+def truthy(v: Any) -> bool | None:
+    """A flag as archives write it: a bool, 0/1, "true"/"false", "yes"/"no", or Wikimedia's ``{"value": ...}``."""
+    v = field_value(v)
     if isinstance(v, bool):
         return v
     if isinstance(v, (int, float)):
@@ -353,61 +357,31 @@ def _truthy(v: Any) -> bool | None:
     return None
 
 
-# A code names a licence but no version: the id carries none either. iNaturalist's own table
-# (app/models/shared/license_module.rb, LICENSE_INFO) also has "C" (copyright: all rights reserved),
-# "PD" (attributed as "no known copyright restrictions", Flickr's licence 7) and "GFDL" (linked to
-# gnu.org/copyleft/fdl.html, the current version, 1.3); a blank code is all rights reserved
-# (license_number_for_code: "return COPYRIGHT if code.blank?").
-_INAT = {"cc0": "CC0-1.0", "cc-by": "CC-BY", "cc-by-sa": "CC-BY-SA", "cc-by-nc": "CC-BY-NC",
-         "cc-by-nd": "CC-BY-ND", "cc-by-nc-sa": "CC-BY-NC-SA", "cc-by-nc-nd": "CC-BY-NC-ND",
-         "c": "InC", "pd": "NKC", "gfdl": "GFDL-1.3"}
+_truthy = truthy
 
 
-_WIKIMEDIA_RIGHTS = ("LicenseUrl", "LicenseShortName", "License", "UsageTerms", "Copyrighted", "Restrictions")
-_WIKIMEDIA_OTHER = ("Artist", "DateTimeOriginal", "ImageDescription", "ObjectName", "Credit", "AttributionRequired")
+# The archives' own rights fields are read by their modules in pdcorpus.sources (with their readers), imported
+# when a statement of their shape first comes: they import this module, so it cannot import them first.
+_SOURCES = {"wikimedia": "pdcorpus.sources.commons", "met": "pdcorpus.sources.met",
+            "smithsonian": "pdcorpus.sources.smithsonian", "inaturalist": "pdcorpus.sources.inaturalist"}
 
 
-def _wikimedia(meta: dict) -> Normalized:
-    # License (the template) before LicenseShortName: "PD-USGov" says more than "Public domain".
-    for key in ("LicenseUrl", "License", "LicenseShortName", "UsageTerms"):
-        value = _value(meta.get(key))
-        if isinstance(value, str) and value.strip():
-            found = normalize(value)
-            if found.license != UNKNOWN:
-                return Normalized(found.license, f"wikimedia {key}: {found.how}")
-    if _truthy(meta.get("Copyrighted")) is False:
-        return Normalized("public-domain", "wikimedia Copyrighted: False")
-    stated = [k for k in _WIKIMEDIA_RIGHTS if isinstance(_value(meta.get(k)), str) and _value(meta.get(k)).strip()]
-    if not stated:
-        return Normalized(UNKNOWN, "wikimedia extmetadata without any licence field", missing=True)
-    return Normalized(UNKNOWN, f"wikimedia extmetadata: {', '.join(stated)} not recognized")
+def _from_source(shape: str) -> Any:
+    import importlib
+
+    module = _SOURCES[shape]
+
+    def read(meta: dict) -> Normalized:
+        return importlib.import_module(module).rights(meta)
+
+    read.__name__ = f"_{shape}"
+    return read
 
 
-def _met(meta: dict) -> Normalized:
-    flag = _truthy(meta.get("Is Public Domain", meta.get("isPublicDomain")))
-    if flag is True:  # The Met releases the images of works it deems public domain under CC0
-        return Normalized("CC0-1.0", "met isPublicDomain: true (Open Access, CC0)")
-    if flag is False:
-        return Normalized("InC", "met isPublicDomain: false")
-    return Normalized(UNKNOWN, "met record without isPublicDomain", missing=True)
+def _detects(shape: str, keys: set[str]) -> bool:
+    import importlib
 
-
-def _smithsonian(meta: dict) -> Normalized:
-    access = meta.get("access", (meta.get("metadata_usage") or {}).get("access"))
-    if isinstance(access, str) and access.strip().upper() == "CC0":
-        return Normalized("CC0-1.0", "smithsonian access: CC0")
-    if isinstance(access, str) and access.strip():
-        return Normalized("InC", f"smithsonian access: {access.strip()}")
-    return Normalized(UNKNOWN, "smithsonian record without access", missing=True)
-
-
-def _inaturalist(meta: dict) -> Normalized:
-    code = meta.get("license_code", meta.get("license"))
-    if code is None or (isinstance(code, str) and not code.strip()):  # iNaturalist: blank means all rights reserved
-        return Normalized("InC", f"inaturalist license_code: {'null' if code is None else 'empty'} (all rights reserved)")
-    mapped = _INAT.get(str(code).strip().lower())
-    return Normalized(mapped, f"inaturalist license_code: {code}") if mapped else \
-        Normalized(UNKNOWN, f"inaturalist license_code not recognized: {code}")
+    return importlib.import_module(_SOURCES[shape]).detects(keys)
 
 
 def _internet_archive(meta: dict) -> Normalized:
@@ -417,20 +391,16 @@ def _internet_archive(meta: dict) -> Normalized:
     return rights_of(meta)
 
 
-SHAPES = {"wikimedia": _wikimedia, "met": _met, "smithsonian": _smithsonian, "inaturalist": _inaturalist,
+SHAPES = {"wikimedia": _from_source("wikimedia"), "met": _from_source("met"),
+          "smithsonian": _from_source("smithsonian"), "inaturalist": _from_source("inaturalist"),
           "internet-archive": _internet_archive}
 
 
 def detect_shape(meta: dict) -> str | None:
     keys = set(meta)
-    if keys & (set(_WIKIMEDIA_RIGHTS) | set(_WIKIMEDIA_OTHER)):
-        return "wikimedia"
-    if keys & {"Is Public Domain", "isPublicDomain"}:
-        return "met"
-    if "access" in keys or "metadata_usage" in keys:
-        return "smithsonian"
-    if "license_code" in keys:
-        return "inaturalist"
+    for shape in ("wikimedia", "met", "smithsonian", "inaturalist"):  # in this order: the first that fits
+        if _detects(shape, keys):
+            return shape
     if keys & {"licenseurl", "possible-copyright-status"}:
         return "internet-archive"
     return None
