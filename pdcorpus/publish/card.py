@@ -561,9 +561,10 @@ def _opt_outs_section(manifest: Manifest) -> list[str]:
     checked = reservation_markdown(reservation_report(manifest))  # reservations checked while fetching
     if not checked:
         checked = ["pdcorpus checked no machine-readable reservation of rights while fetching (TDMRep, robots.txt "
-                   "groups for AI crawlers, `X-Robots-Tag: noai`, IETF aipref `Content-Usage`) for this build: it "
-                   "fetched nothing, or the checks were off. The sources were selected for their public-domain or "
-                   "open-licence status; whoever trains on this data should apply their own opt-out checks."]
+                   "groups for AI crawlers, `X-Robots-Tag: noai`, IETF aipref `Content-Usage`) for this build (it "
+                   "fetched nothing, or the checks were off), so the number of such opt-outs honoured is not known. "
+                   "The sources were selected for their public-domain or open-licence status; whoever trains on "
+                   "this data should apply their own opt-out checks."]
     return ["## Opt-outs", ""] + checked + [""] + report_lines(manifest) + [""]
 
 

@@ -332,9 +332,9 @@ def _data_processing(f: CorpusFacts) -> tuple[dict, list[str]]:
     md += ["Opt-out protocols checked for this corpus: " + ", ".join(reservations["protocols"]) + f"; "
            f"{_n(reservations['records_reserved'])} records removed for a reservation.", ""] + reservation_markdown(
         reservations) if reservations["protocols"] else [
-          "Opt-out protocols checked for this corpus while fetching: none (nothing was fetched, or the checks were "
-          "off), so no machine-readable reservation of rights (robots.txt, TDMRep, X-Robots-Tag, IETF aipref) was "
-          "checked. The sources were selected for their public-domain or open-licence status, which is not the same "
+          "Opt-out protocols checked for this corpus: none. Nothing was fetched, or the checks were off, so no "
+          "machine-readable reservation of rights (robots.txt, TDMRep, X-Robots-Tag, IETF aipref) was checked "
+          "while fetching. The sources were selected for their public-domain or open-licence status, which is not the same "
           "as having checked opt-outs. The provider must add their own opt-out measures.", ""]
     md += report_lines(m) + [""]
     if policies:
