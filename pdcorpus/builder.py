@@ -26,7 +26,7 @@ from pdcorpus.io.parquet import is_local
 from pdcorpus.ownership import (OUTPUT_DIRS, OutputLock, OwnershipError, check_output, check_places, check_work,
                                 clear_work, foreign_files, mark_output, mark_work, ours_by_name, refuse_foreign,
                                 TEMPORARY)
-from pdcorpus.optout import manifest_section as optout_manifest_section
+from pdcorpus.optout import TOMBSTONES, manifest_section as optout_manifest_section
 from pdcorpus.plan import Plan, make_plan
 from pdcorpus.redact import redact, redact_all, register_env
 from pdcorpus.runners import Runner
@@ -323,6 +323,8 @@ class Build:
             runner_name=self.runner.name, workers=self.runner.workers, resumed=resumed, seconds=seconds,
             timings=self.timings, warnings=self.warnings, version=__version__, versions=versions()).to_json()
         manifest["opt_outs"] = optout_manifest_section(self.loaded, manifest["stages"])  # pdcorpus/optout.py
+        # corrections after release (`pdcorpus optout apply` adds to it): none yet for a release just built
+        manifest["removals"] = {"file": TOMBSTONES, "records": 0, "by_source": {}, "applied": []}
         return manifest
 
 
