@@ -30,8 +30,7 @@ from pdcorpus.ownership import (OUTPUT_DIRS, OutputLock, OwnershipError, check_o
                                 TEMPORARY)
 from pdcorpus.plan import Plan, make_plan
 from pdcorpus.redact import redact, redact_all, register_env
-from pdcorpus.runners import Runner
-from pdcorpus.runners.local import LocalRunner
+from pdcorpus.runners import Runner, make_runner
 from pdcorpus.accounting import StageStats
 from pdcorpus.tasks import load_marker
 
@@ -98,7 +97,7 @@ class Build:
         self.keep_work = keep_work
         self.break_lock = break_lock
         register_env(self.loaded.env)
-        self.runner: Runner = runner or LocalRunner(workers, progress=progress)
+        self.runner: Runner = runner or make_runner(self.loaded.config.runner, workers, progress)  # runner:
         cfg = self.loaded.config
         self.out_fs, self.out = cfg.output_fs()
         self.work_fs, self.work = cfg.work_fs()
