@@ -29,8 +29,7 @@ from pdcorpus.ownership import (OUTPUT_DIRS, OutputLock, OwnershipError, check_o
 from pdcorpus.optout import TOMBSTONES, manifest_section as optout_manifest_section
 from pdcorpus.plan import Plan, make_plan
 from pdcorpus.redact import redact, redact_all, register_env
-from pdcorpus.runners import Runner
-from pdcorpus.runners.local import LocalRunner
+from pdcorpus.runners import Runner, make_runner
 from pdcorpus.manifest import assemble_manifest
 from pdcorpus.tasks import load_marker
 
@@ -97,7 +96,7 @@ class Build:
         self.keep_work = keep_work
         self.break_lock = break_lock
         register_env(self.loaded.env)
-        self.runner: Runner = runner or LocalRunner(workers, progress=progress)
+        self.runner: Runner = runner or make_runner(self.loaded.config.runner, workers, progress)  # runner:
         cfg = self.loaded.config
         self.out_fs, self.out = cfg.output_fs()
         self.work_fs, self.work = cfg.work_fs()

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from pdcorpus._version import __version__
 from pdcorpus.builder import BuildError, build
-from pdcorpus.config import ConfigError, load_config
+from pdcorpus.config import ConfigError, LoadedConfig, load_config
 from pdcorpus.errors import describe
 from pdcorpus.locations import is_url, resolve
 from pdcorpus.manifest import Manifest
@@ -52,8 +52,30 @@ def summary(manifest: Manifest | dict) -> str:
     return "\n".join(out)
 
 
+def _with_runner(loaded: LoadedConfig, name: str | None, address: str | None) -> LoadedConfig:
+    """The corpus file's ``runner:`` with ``--runner`` / ``--address`` over it, validated alike."""
+    from pydantic import ValidationError
+
+    from pdcorpus.config import RunnerConfig
+
+    data = loaded.config.runner.model_dump(exclude_unset=True)
+    if name is not None and name != data.get("name", "local"):
+        data = {"name": name}  # the file's options are for its own runner
+    if address is not None:
+        data["address"] = address
+    try:
+        loaded.config.runner = RunnerConfig.model_validate(data)
+    except ValidationError as exc:
+        raise BuildError("--runner/--address: " + "; ".join(e["msg"].removeprefix("Value error, ")
+                                                              for e in exc.errors())) from None
+    return loaded
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    config = load_config(args.config, output=args.output, limit=args.limit) if args.limit else args.config
+    config = load_config(args.config, output=args.output, limit=args.limit) \
+        if args.limit or args.runner or args.address else args.config
+    if args.runner or args.address:
+        config = _with_runner(config, args.runner, args.address)
     manifest = build(config, output=args.output, workers=args.workers, fresh=args.fresh,
                      strict=args.strict, keep_work=args.keep_work, progress=not args.quiet,
                      break_lock=args.break_lock)
@@ -255,7 +277,12 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build the corpus described by a corpus file")
     b.add_argument("config")
     b.add_argument("--output", help="output folder or fsspec URL (overrides the file's 'output')")
-    b.add_argument("--workers", type=int, help="worker processes (default: number of cores)")
+    b.add_argument("--workers", type=int, help="worker processes (default: number of cores); with --runner ray, "
+                                               "tasks in flight (default: the cluster's CPUs)")
+    b.add_argument("--runner", choices=["local", "ray"],
+                   help="where tasks run (overrides the file's runner:): local processes, or a Ray cluster")
+    b.add_argument("--address", help="the Ray cluster: auto (the one on this node), ray://HOST:10001, HOST:PORT "
+                                     "(default: RAY_ADDRESS, or a new local one)")
     b.add_argument("--fresh", action="store_true", help="start over instead of resuming an interrupted build")
     b.add_argument("--strict", action="store_true", help="fail on the first malformed input instead of setting it aside")
     b.add_argument("--keep-work", action="store_true", help="keep the work folder (exchange files, markers)")

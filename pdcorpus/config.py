@@ -163,6 +163,31 @@ class PublishConfig(_Strict):
     revision: str | None = None
 
 
+class RunnerConfig(_Strict):
+    """Where the build's tasks run: ``local`` (worker processes of this machine) or ``ray`` (a Ray cluster)."""
+
+    name: Literal["local", "ray"] = "local"
+    workers: int | None = Field(None, ge=1)  # local: processes; ray: tasks in flight (default: the cluster's CPUs)
+    address: str | None = None  # ray: auto, ray://HOST:10001, HOST:6379 (default: RAY_ADDRESS or a new local one)
+    max_retries: int = Field(2, ge=0)  # ray: retries of a task whose worker process or node died
+    num_cpus: float = Field(1, gt=0)  # ray: CPUs a task declares
+    memory: int | None = None  # ray: memory a task declares (bytes or a size: 2GB)
+
+    @field_validator("memory", mode="before")
+    @classmethod
+    def _size(cls, value: Any) -> Any:
+        return None if value is None else parse_size(value)
+
+    @model_validator(mode="after")
+    def _ray_keys(self) -> "RunnerConfig":
+        if self.name == "local":
+            given = [k for k in ("address", "memory") if getattr(self, k) is not None]
+            given += [k for k in ("max_retries", "num_cpus") if k in self.model_fields_set]
+            if given:
+                raise ValueError(f"{', '.join(given)}: only for the ray runner (runner.name: ray)")
+        return self
+
+
 class CorpusConfig(_Strict):
     name: str = Field(pattern=_NAME)
     output: str
@@ -175,6 +200,7 @@ class CorpusConfig(_Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     exchange: ExchangeConfig = Field(default_factory=ExchangeConfig)
     publish: PublishConfig | None = None
+    runner: RunnerConfig = Field(default_factory=RunnerConfig)
 
     @field_validator("stages", mode="before")
     @classmethod

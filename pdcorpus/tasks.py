@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pdcorpus.accounting import Reject, StageKey
-from pdcorpus.io.atomic import atomic_open, temporary_name
+from pdcorpus.io.atomic import WholeFile, atomic_open
 from pdcorpus.io.exchange import PartitionedSpill, Unit, read_units
 from pdcorpus.io.formats import get_format
 from pdcorpus.io.parquet import open_arrow, shard_name, write_parquet
@@ -59,8 +59,7 @@ class RejectWriter:
         self.env = plan.loaded.env
         self.fs, root = plan.config.output_fs()
         self.path = f"{root}/rejects/{phase.name}-t{task:05d}.jsonl"
-        self._tmp = temporary_name(self.path)
-        self._fh = None
+        self._file: WholeFile | None = None
         self.count = 0
 
     def __call__(self, reject: Reject) -> None:
@@ -69,28 +68,29 @@ class RejectWriter:
         self.count += 1
         if not self.enabled:
             return
-        if self._fh is None:
-            self.fs.makedirs(self.path.rsplit("/", 1)[0], exist_ok=True)
-            self._fh = self.fs.open(self._tmp, "wb")
+        if self._file is None:
+            self._file = WholeFile(self.fs, self.path)
         entry = reject.to_dict(self.content)
         for key in ("file", "detail"):  # an input's URL may carry credentials
             if entry.get(key):
                 entry[key] = redact(entry[key], self.env)
-        self._fh.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
+        self._file.handle.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
 
     def close(self) -> str | None:
-        if self._fh is None:
+        if self._file is None:
             if self.fs.exists(self.path):  # from an earlier attempt that rejected differently: impossible, but stale
                 self.fs.rm(self.path)
             return None
-        self._fh.close()
-        self.fs.mv(self._tmp, self.path)
-        return self.path
+        return self._file.commit()
+
+    def abort(self) -> None:
+        if self._file is not None:
+            self._file.abort()
 
 
 class QueueWriter:
     """Records diverted to a side queue (``review``) as Parquet in the output schema:
-    ``OUT/<queue>/<phase>-t<task>.parquet``, written whole then renamed."""
+    ``OUT/<queue>/<phase>-t<task>.parquet``, written whole (``WholeFile``)."""
 
     BATCH = 1024
 
@@ -98,9 +98,8 @@ class QueueWriter:
         self.fs, root = plan.config.output_fs()
         self.path = f"{root}/{queue}/{phase.name}-t{task:05d}.parquet"
         self.compression = plan.config.shards.compression
-        self._tmp = temporary_name(self.path)
         self._buffer: list[Record] = []
-        self._fh = None
+        self._file: WholeFile | None = None
         self._writer: pq.ParquetWriter | None = None
         self.count = 0
 
@@ -114,9 +113,8 @@ class QueueWriter:
         if not self._buffer:
             return
         if self._writer is None:
-            self.fs.makedirs(self.path.rsplit("/", 1)[0], exist_ok=True)
-            self._fh = self.fs.open(self._tmp, "wb")
-            self._writer = pq.ParquetWriter(self._fh, SCHEMA, compression=None if self.compression == "none"
+            self._file = WholeFile(self.fs, self.path)
+            self._writer = pq.ParquetWriter(self._file.handle, SCHEMA, compression=None if self.compression == "none"
                                             else self.compression)
         self._writer.write_table(records_to_table(self._buffer))
         self._buffer = []
@@ -128,9 +126,14 @@ class QueueWriter:
                 self.fs.rm(self.path)
             return None
         self._writer.close()
-        self._fh.close()
-        self.fs.mv(self._tmp, self.path)
-        return self.path
+        return self._file.commit()
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            finally:
+                self._file.abort()
 
 
 class Sinks:
@@ -151,6 +154,15 @@ class Sinks:
         out: dict[str, Any] = {"rejects": self.rejects.close(), "rejected": self.rejects.count}
         out["queues"] = {name: {"path": w.close(), "rows": w.count} for name, w in sorted(self.queues.items())}
         return out
+
+    def abort(self) -> None:
+        """A task that failed: its files abandoned (on an object store, an unclosed file would be sent when
+        collected, half-written, at its final key)."""
+        for writer in [self.rejects, *self.queues.values()]:
+            try:
+                writer.abort()
+            except Exception:  # noqa: BLE001 - the task's own error matters more
+                pass
 
 
 def _counted(records: Iterable[Record], progress: Progress | None) -> Iterator[Record]:
@@ -503,7 +515,12 @@ def execute(plan: "Plan", phase: "Phase", task: Any, progress: Progress | None =
     fs, marker = marker_path(plan, phase, task.index)
     started = time.perf_counter()
     ctx = TaskContext(plan, phase, task.index, progress, strict)
-    result = task.run(ctx)
+    try:
+        result = task.run(ctx)
+    except BaseException:
+        if ctx._sinks is not None:
+            ctx._sinks.abort()
+        raise
     accounts = ctx.accounts()
     if "stats" in accounts:
         result.setdefault("stats", {}).update(accounts.pop("stats"))

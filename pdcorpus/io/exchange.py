@@ -12,7 +12,6 @@ the file is the same on every run.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -21,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
-from pdcorpus.io.atomic import temporary_name
+from pdcorpus.io.atomic import WholeFile
 from pdcorpus.io.parquet import open_arrow
 from pdcorpus.record import SCHEMA, Record, records_to_table
 
@@ -77,8 +76,7 @@ class PartitionedSpill:
         self._buffers: dict[str, list[Record]] = {}
         self._sizes: dict[str, int] = {}
         self._buffered = 0
-        self._tmp = temporary_name(path)
-        self._fh = None
+        self._file: WholeFile | None = None
         self._writer: pq.ParquetWriter | None = None
         self._groups = 0
         self.index: dict[str, list[list[int]]] = {}  # partition -> [[row_group, rows, bytes], ...]
@@ -112,38 +110,38 @@ class PartitionedSpill:
         if table.num_rows == 0:
             return
         if self._writer is None:
-            self.fs.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-            self._fh = self.fs.open(self._tmp, "wb")
-            self._writer = pq.ParquetWriter(self._fh, self.schema, compression=self.compression)
+            self._file = WholeFile(self.fs, self.path)
+            self._writer = pq.ParquetWriter(self._file.handle, self.schema, compression=self.compression)
         self._writer.write_table(table, row_group_size=table.num_rows)
         self.index.setdefault(partition, []).append([self._groups, table.num_rows, 0])
         self._groups += 1
         self.rows += table.num_rows
 
     def close(self) -> dict[str, list[list[int]]]:
-        """Flushes what is left (partitions in sorted order), renames the file into place."""
+        """Flushes what is left (partitions in sorted order), completes the file (``WholeFile``)."""
         for partition in sorted(self._buffers):
             self._flush(partition)
         if self._writer is None:
             return {}
         self._writer.close()
-        self._fh.close()
-        with open_arrow(self.fs, self._tmp) as fh:
-            meta = pq.ParquetFile(fh).metadata
-            sizes = [sum(meta.row_group(g).column(c).total_compressed_size for c in range(meta.num_columns))
+        self._file.commit()
+        meta = getattr(self._writer.writer, "metadata", None)  # the footer just written: no read back
+        if meta is None:
+            with open_arrow(self.fs, self.path) as fh:
+                meta = pq.ParquetFile(fh).metadata
+        sizes = [sum(meta.row_group(g).column(c).total_compressed_size for c in range(meta.num_columns))
                      for g in range(meta.num_row_groups)]
         for groups in self.index.values():
             for entry in groups:
                 entry[2] = sizes[entry[0]]
-        self.fs.mv(self._tmp, self.path)
         return self.index
 
     def abort(self) -> None:
         if self._writer is not None:
-            self._writer.close()
-            self._fh.close()
-        if self.fs.exists(self._tmp):
-            self.fs.rm(self._tmp)
+            try:
+                self._writer.close()
+            finally:
+                self._file.abort()
 
 
 def read_units(fs: fsspec.AbstractFileSystem, units: list[Unit], columns: list[str] | None = None,

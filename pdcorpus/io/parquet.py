@@ -1,4 +1,4 @@
-"""Parquet shards: written whole under a temporary name, then renamed.
+"""Parquet shards: written whole (``pdcorpus.io.atomic.WholeFile``).
 
 Shards follow the Hugging Face Hub's naming (``train-00000-of-00012.parquet``)
 so that ``datasets`` and the Hub viewer recognize the split and order; row
@@ -8,7 +8,6 @@ groups are sized for streaming readers (a few tens of MB uncompressed).
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -17,7 +16,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pdcorpus.io.atomic import temporary_name
+from pdcorpus.io.atomic import WholeFile
 from pdcorpus.record import SCHEMA, Record, records_to_table
 
 ROW_GROUP_TARGET_BYTES = 16 * 1024 * 1024
@@ -91,16 +90,16 @@ STATISTICS = ["id", "source", "content_hash", "language", "license"]
 
 
 class ShardFile:
-    """One output shard: Parquet in the output schema, row groups sized for streaming readers, written under a
-    temporary name and renamed into place when closed. Builds (one per planned shard) and the library's
-    ``ParquetShardWriter`` (size-rolled) write shards with it, so they are alike."""
+    """One output shard: Parquet in the output schema, row groups sized for streaming readers, written whole
+    (``WholeFile``: under a temporary name renamed into place on a file system, at its key on an object store).
+    Builds (one per planned shard, named before it is written) and the library's ``ParquetShardWriter``
+    (size-rolled, renamed at close when the total is known) write shards with it, so they are alike."""
 
     def __init__(self, fs: fsspec.AbstractFileSystem, path: str, compression: str = "zstd",
                  schema: pa.Schema = SCHEMA) -> None:
         self.fs, self.path = fs, path
-        self._tmp = temporary_name(path)
-        fs.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        self._fh = fs.open(self._tmp, "wb")
+        self._file = WholeFile(fs, path)
+        self._fh = self._file.handle
         self._writer = pq.ParquetWriter(self._fh, schema, compression=None if compression == "none" else compression,
                                         write_statistics=STATISTICS)
         self.rows = 0
@@ -115,25 +114,30 @@ class ShardFile:
         return self._fh.tell()
 
     def finish(self) -> None:
-        """Completes the file (its footer), still under its temporary name."""
+        """Completes the file (its footer): under its temporary name on a file system, at ``path`` on an
+        object store."""
         if self._writer is not None:
             self._writer.close()
-            self._fh.close()
             self._writer = None
+            self._file.commit()
 
     def close(self, path: str | None = None) -> ShardInfo:
         """Completes the file and renames it to ``path`` (default: the path it was opened for)."""
         self.finish()
         final = path or self.path
-        self.fs.mv(self._tmp, final)
+        if final != self.path:
+            self.fs.mv(self.path, final)
         return ShardInfo(final, self.rows, self.fs.size(final), file_sha256(self.fs, final))
 
     def abort(self) -> None:
-        try:
-            self.finish()
-        finally:
-            if self.fs.exists(self._tmp):
-                self.fs.rm(self._tmp)
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            finally:
+                self._writer = None
+                self._file.abort()
+        elif self._file.committed and self.fs.exists(self.path):  # finished, never given its final name
+            self.fs.rm(self.path)
 
 
 def write_parquet(fs: fsspec.AbstractFileSystem, path: str, tables: Iterable[pa.Table],

@@ -32,6 +32,20 @@ class Runner(Protocol):
         """After the last phase, or when the build stops."""
 
 
+def make_runner(config: Any, workers: int | None = None, progress: bool = True) -> "Runner":
+    """The runner a corpus file's ``runner:`` names (a ``config.RunnerConfig``); ``workers`` (``--workers``)
+    overrides its ``workers``. Ray is imported only when its runner starts."""
+    workers = workers or config.workers
+    if config.name == "ray":
+        from pdcorpus.runners.ray import RayRunner
+
+        return RayRunner(config.address, workers, max_retries=config.max_retries, progress=progress,
+                         num_cpus=config.num_cpus, memory=config.memory)
+    from pdcorpus.runners.local import LocalRunner
+
+    return LocalRunner(workers, progress=progress)
+
+
 class TaskFailed(Exception):
     """A task raised; names the phase and the task (its input file, bucket or shard)."""
 
@@ -40,4 +54,4 @@ class TaskFailed(Exception):
         super().__init__(f"{phase.name}: {label}: {type(error).__name__}: {error}")
 
 
-__all__ = ["Runner", "TaskFailed"]
+__all__ = ["Runner", "TaskFailed", "make_runner"]

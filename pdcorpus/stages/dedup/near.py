@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pdcorpus.io.atomic import temporary_name
+from pdcorpus.io.atomic import WholeFile
 from pdcorpus.io.exchange import PartitionedSpill, bucket_units, result_units
 from pdcorpus.minhash import MinHasher, UnionFind, band_hashes, optimal_bands
 from pdcorpus.record import Record, table_to_records
@@ -504,8 +504,7 @@ class Signer:
                 pa.int32(), pa.uint64(), pa.int64()))], schema=BAND_SCHEMA),
             size_of=lambda row: 24)
         self.sig_path = f"{ctx.dir}/t{ctx.index:05d}.signatures.parquet"
-        self._sig_tmp = temporary_name(self.sig_path)
-        self._sig_fh = None
+        self._sig_file: WholeFile | None = None
         self._sig_writer: pq.ParquetWriter | None = None
         self.position = 0
 
@@ -538,9 +537,8 @@ class Signer:
                               "signature": pa.array([signatures[i].tobytes() for i in chosen], pa.binary())},
                              schema=SIGNATURE_SCHEMA)
             if self._sig_writer is None:
-                self.ctx.work_fs.makedirs(self.ctx.dir, exist_ok=True)
-                self._sig_fh = self.ctx.work_fs.open(self._sig_tmp, "wb")
-                self._sig_writer = pq.ParquetWriter(self._sig_fh, SIGNATURE_SCHEMA, compression=None)
+                self._sig_file = WholeFile(self.ctx.work_fs, self.sig_path)
+                self._sig_writer = pq.ParquetWriter(self._sig_file.handle, SIGNATURE_SCHEMA, compression=None)
             self._sig_writer.write_table(table)
 
     def close(self) -> dict[str, Any]:
@@ -548,16 +546,16 @@ class Signer:
                                "signatures_file": None}
         if self._sig_writer is not None:
             self._sig_writer.close()
-            self._sig_fh.close()
-            self.ctx.work_fs.mv(self._sig_tmp, self.sig_path)
-            out["signatures_file"] = self.sig_path
+            out["signatures_file"] = self._sig_file.commit()
         return out
 
     def abort(self) -> None:
         self.band_spill.abort()
         if self._sig_writer is not None:
-            self._sig_writer.close()
-            self._sig_fh.close()
+            try:
+                self._sig_writer.close()
+            finally:
+                self._sig_file.abort()
 
 
 @dataclass(frozen=True)
