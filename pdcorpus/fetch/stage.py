@@ -49,6 +49,11 @@ class FetchSession:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
     def submit(self, url: str) -> concurrent.futures.Future:
+        """The response (robots.txt checked before the request; an archive's API client takes this)."""
+        return asyncio.run_coroutine_threadsafe(self.fetcher.fetch(url), self.loop)
+
+    def submit_checked(self, url: str) -> concurrent.futures.Future:
+        """The response and what the reservation checks found so far (``Fetcher.fetch_checked``)."""
         return asyncio.run_coroutine_threadsafe(self.fetcher.fetch_checked(url), self.loop)
 
     def close(self) -> None:
@@ -101,7 +106,7 @@ class FetchStage(Stage):
                 if record.url:
                     if session is None:
                         session = FetchSession(self.options, self.work)
-                    pending.append((record, session.submit(record.url)))
+                    pending.append((record, session.submit_checked(record.url)))
                 else:
                     pending.append((record, None))
                 while pending and (len(pending) >= window or pending[0][1] is None or pending[0][1].done()):
