@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -42,7 +41,8 @@ import pyarrow.parquet as pq
 
 from pdcorpus.io.parquet import file_sha256, open_arrow, write_parquet
 from pdcorpus.locations import is_url
-from pdcorpus.ownership import OutputLock
+from pdcorpus.io.atomic import temporary_name
+from pdcorpus.ownership import TEMPORARY, OutputLock, ours_by_name
 from pdcorpus.redact import redact, shown_path
 from pdcorpus.stages.optout import KINDS, Matcher, OptOutList, RemovedAfterRelease, list_labels, load_list
 
@@ -277,12 +277,20 @@ def _write_json(fs: fsspec.AbstractFileSystem, path: str, data: Any) -> None:
     write(fs, path, data)
 
 
+def _ours(tmp: str, final: str | None = None) -> bool:
+    """Whether a name from ``removals.pending.json`` is a temporary of a shard pdcorpus writes (and ``final`` that
+    shard): that file, a user may have edited, never leads apply to move or remove anything else."""
+    shard = TEMPORARY.sub("", tmp)
+    return bool(TEMPORARY.search(tmp)) and ours_by_name(shard) and ".." not in tmp.split("/") \
+        and (final is None or final == shard)
+
+
 def _finish(fs: fsspec.AbstractFileSystem, root: str, pending: dict) -> None:
     """Puts a correction written down in ``removals.pending.json`` in place; safe to run again."""
     from pdcorpus.builder import _write_text, write_publication
 
     for tmp, final in pending["renames"]:
-        if fs.exists(f"{root}/{tmp}"):
+        if _ours(tmp, final) and fs.exists(f"{root}/{tmp}"):
             fs.mv(f"{root}/{tmp}", f"{root}/{final}")
     existing = read_tombstones(fs, root)
     known = {(e["source"], e["id"]) for e in existing}
@@ -333,7 +341,7 @@ def apply_removals(output: str, lists: list[str], *, reason: str | None = None,
                 finished = True
             else:  # written for a build that has since been replaced by another: it no longer applies
                 for tmp, _ in pending.get("renames", []):
-                    if fs.exists(f"{root}/{tmp}"):
+                    if _ours(tmp) and fs.exists(f"{root}/{tmp}"):
                         fs.rm(f"{root}/{tmp}")
                 fs.rm(f"{root}/{PENDING}")
             with fs.open(f"{root}/manifest.json", "r", encoding="utf-8") as fh:
@@ -379,7 +387,7 @@ def _apply(fs: fsspec.AbstractFileSystem, root: str, output: str, manifest: dict
                         first += table.num_rows
                         yield table.filter(pc.invert(mask))
 
-                tmp = f"{shard['path']}.tmp-{uuid.uuid4().hex[:8]}"
+                tmp = temporary_name(shard["path"])
                 written.append(tmp)
                 write_parquet(fs, f"{root}/{tmp}", tables(), compression, schema=pf.schema_arrow)
             renames.append([tmp, shard["path"]])
