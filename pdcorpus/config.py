@@ -141,6 +141,11 @@ class LimitsConfig(_Strict):
 class ExchangeConfig(_Strict):
     buckets: int | Literal["auto"] = "auto"
     bucket_bytes: int = 256 * 10**6
+    # The codec of the work files passed between global stages (not of those the writer reads: they are
+    # written with the shards' codec, whose sizes plan the shards). auto: none for a local work folder
+    # (encoding and decoding zstd cost more CPU than the disk saves), the shards' codec elsewhere (an object
+    # store's bytes cost time and money).
+    compression: Literal["auto", "zstd", "snappy", "gzip", "lz4", "brotli", "none"] = "auto"
 
     @field_validator("bucket_bytes", mode="before")
     @classmethod
@@ -219,6 +224,18 @@ class CorpusConfig(_Strict):
     def work_fs(self) -> tuple[fsspec.AbstractFileSystem, str]:
         fs, root = fsspec.core.url_to_fs(self.work_dir, **self.storage_options)
         return fs, root.rstrip("/")
+
+    def exchange_compression(self) -> str:
+        """The codec of the work files between global stages (``exchange.compression``, ``auto`` resolved)."""
+        if self.exchange.compression != "auto":
+            return self.exchange.compression
+        fs, _ = self.work_fs()
+        return "none" if "file" in _protocols(fs) else self.shards.compression
+
+
+def _protocols(fs: fsspec.AbstractFileSystem) -> tuple[str, ...]:
+    protocol = fs.protocol
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
 
 
 @dataclass

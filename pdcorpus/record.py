@@ -89,8 +89,30 @@ def content_hash(text: str | None = None, data: bytes | None = None) -> str:
     return xxhash.xxh3_128_hexdigest(data)
 
 
+def record_hash(record: Record) -> str:
+    """The record's ``content_hash``, computed when first asked for and kept.
+
+    Readers leave it unset: hashing normalizes the whole text (NFC, lower case, white space), which costs more
+    than reading the record, and most records a rights or language stage drops are never asked. It is asked
+    for by exact dedup, a hash opt-out, and when the record becomes Arrow (the exchange, shards, queues), so
+    every written record has it. Of the text as it is then: a stage that rewrites a text (quality's repair)
+    sets it again.
+    """
+    h = record.content_hash
+    if h is None:
+        if record.image is not None:
+            h = content_hash(data=record.image.get("bytes") or b"")
+        else:
+            h = content_hash(record.text if record.text is not None else record.caption)
+        record.content_hash = h
+    return h
+
+
 def records_to_table(records: list[Record], schema: pa.Schema = SCHEMA) -> pa.Table:
-    """Column-wise conversion; much faster than going through a list of dicts."""
+    """Column-wise conversion; much faster than going through a list of dicts. Fills ``content_hash``."""
+    for rec in records:
+        if rec.content_hash is None:
+            record_hash(rec)
     columns = {name: [] for name in COLUMNS}
     appends = [columns[name].append for name in COLUMNS]
     for rec in records:

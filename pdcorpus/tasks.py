@@ -199,6 +199,7 @@ class TaskContext:
         self.dir = f"{self.work_root}/{phase.name}"
         self.exchange = f"{self.dir}/t{index:05d}.parquet"
         self.compression = plan.config.shards.compression
+        self.exchange_compression = plan.config.exchange_compression()  # between global stages
         self.buckets = plan.buckets
         self._sinks: Sinks | None = None
         self._stage: GlobalStage | None = None
@@ -258,8 +259,9 @@ class TaskContext:
 
     def write_table(self, path: str, table: pa.Table) -> str:
         """A work file, written whole under a temporary name and renamed into place."""
+        codec = self.exchange_compression
         with atomic_open(self.work_fs, path, "wb") as fh:
-            pq.write_table(table, fh, compression=None if self.compression == "none" else self.compression)
+            pq.write_table(table, fh, compression=None if codec == "none" else codec)
         return path
 
     # -- passing records on ---------------------------------------------------------------------------------
@@ -281,7 +283,9 @@ class TaskContext:
         """Writes records to the task's exchange file, partitioned for what comes next (and its sidecar: the
         signatures of a near-dedup). Returns what the result records of it."""
         intake = self.intake
-        spill = PartitionedSpill(self.work_fs, self.exchange, self.compression)
+        # the writer plans shards from these files' sizes, so they are in the shards' codec; the others not
+        codec = self.compression if intake.by_source else self.exchange_compression
+        spill = PartitionedSpill(self.work_fs, self.exchange, codec)
         sidecar = intake.sidecar(self) if intake.sidecar is not None else None
         partition = intake.partition
         try:

@@ -373,8 +373,9 @@ class Reader(ABC):
                 self.reject(file, line, "too-long-document",
                             f"{len(value)} characters > max_chars {self.max_chars}", id=rid)
                 return None
-        chash = content_hash(text if text is not None else caption)
+        chash = None  # computed when asked for (record.record_hash): most records never are before a drop
         if rid is None:
+            chash = content_hash(text if text is not None else caption)
             rid = f"{self.source}:{chash[:16]}"
         license_raw = _as_str(get["license"](row))
         record = Record(

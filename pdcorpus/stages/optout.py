@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 import fsspec
 from pydantic import Field, model_validator
 
-from pdcorpus.record import Record
+from pdcorpus.record import Record, record_hash
 from pdcorpus.redact import redact
 from pdcorpus.stages.base import FilterStage, Stage, StageContext, StageParams
 
@@ -313,7 +313,7 @@ class Matcher:
         return None
 
     def match_record(self, record: Record) -> Rule | None:
-        return self.match(record.id, record.url, record.content_hash)
+        return self.match(record.id, record.url, record_hash(record) if self.exact["hash"] else record.content_hash)
 
 
 # -- the stage -----------------------------------------------------------------------------------
@@ -533,8 +533,8 @@ class RemovedAfterRelease(Stage):
         for record in records:
             entry = self.by_id.get((record.source, record.id))
             how = "removed"
-            if entry is None and record.content_hash:
-                entry = self.by_hash.get(record.content_hash)
+            if entry is None and self.by_hash:
+                entry = self.by_hash.get(record_hash(record))
                 how = "same content as"
             if entry is None:
                 add(record.source, 1, 1)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
 
-from pdcorpus.record import Record, content_hash, table_to_records
+from pdcorpus.record import Record, record_hash, table_to_records
 from pdcorpus.stages.base import BucketReduceStage
 from pdcorpus.stages.dedup.params import DedupParams
 from pdcorpus.stages.params import StageParamsError, stage_params
@@ -61,10 +61,7 @@ class ExactDedup(BucketReduceStage):
         return self.source_priority.get(source, len(self.source_priority)), id
 
     def partition_key(self, record: Record) -> str:
-        if record.content_hash is None:
-            record.content_hash = content_hash(record.text) if record.image is None else \
-                content_hash(data=record.image.get("bytes") or b"")
-        return record.content_hash
+        return record_hash(record)
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         """In-memory dedup over a plain iterable (library use); output keeps input order."""
