@@ -35,7 +35,8 @@ from pdcorpus.io.readers import InputError, InputFile
 from pdcorpus.stages import REGISTRY, StageContext
 from pdcorpus.stages.base import GlobalStage, Intake, Stage, StepInputs
 from pdcorpus.tasks import ReadTask, ShardWriting, stats_key
-from pdcorpus.unique_ids import UniqueIds
+from pdcorpus.io.exchange import Drops
+from pdcorpus.unique_ids import UniqueIds, keys_tasks, merged_drops
 
 READ, IDS, WRITE = "read", "ids", "write"  # the owners of the phases that are not a configured stage's
 
@@ -136,10 +137,27 @@ class Plan:
         return owners[at + 1] if at + 1 < len(owners) else None
 
     def intake_after(self, phase: Phase) -> Intake:
-        """How the records a task of ``phase`` passes on are partitioned: as the next owner takes them."""
+        """How the records a task of ``phase`` passes on are partitioned: as the next owner takes them (past the
+        ids phase when it takes keys only)."""
         nxt = self.next_owner(phase)
         assert nxt is not None, f"{phase.name} passes no records on"
+        if nxt == IDS and self.ids_keys_only:
+            owners = self._owners()
+            nxt = owners[owners.index(IDS) + 1]
         return self.consumer(nxt).intake(self.buckets)
+
+    @property
+    def ids_keys_only(self) -> bool:
+        """Whether the ids phase reads only the read tasks' keys (``unique_ids.IdKeys``) and the owner after it
+        reads the read tasks' records, less the rows the ids phase set aside: when that owner takes records as
+        rows (no sidecar made while they are written, as a near-dedup's signatures are)."""
+        owners = self._owners()
+        if IDS not in owners:
+            return False
+        return self.consumer(owners[owners.index(IDS) + 1]).intake(self.buckets).sidecar is None
+
+    def writes_id_keys(self, phase: Phase) -> bool:
+        return phase.owner == READ and self.ids_keys_only
 
     def after(self, phase: Phase) -> list[StageSpec]:
         """The streaming stages run by the last phase of a global stage."""
@@ -171,16 +189,53 @@ class Plan:
         global stage runs with it (an earlier release to dedup against)."""
         if phase.owner == READ:
             tasks: list[Any] = self.read_tasks()
+        elif phase.owner == IDS and self.ids_keys_only:
+            labels = {t.index: t.label for t in self._read_tasks}
+            tasks = keys_tasks(results[self.phases[phase.number - 1].name], self.buckets, labels)
         else:
             own = [p for p in self.phases if p.owner == phase.owner]
-            upstream = results[self.phases[own[0].number - 1].name]
+            before = self.phases[own[0].number - 1]
+            upstream = results[before.name]
+            drops: Drops | None = None
+            if before.owner == IDS and self.ids_keys_only:  # the read tasks' records, less what ids set aside
+                drops = merged_drops(upstream)
+                upstream = results[self.phases[before.number - 1].name] + [r for r in upstream if "file" in r]
             earlier = {p.step: results[p.name] for p in own if p.number < phase.number}
             labels = {t.index: t.label for t in self._read_tasks} if phase.owner == IDS else {}
             tasks = self.consumer(phase.owner).tasks(phase.step, StepInputs(upstream, earlier, self.buckets, labels))
+            if drops:
+                tasks = [LessDrops.of(t, drops) for t in tasks]
         nxt = self.next_owner(phase)
         if nxt is not None and phase == [p for p in self.phases if p.owner == phase.owner][-1]:
             tasks += [dataclasses.replace(t, index=len(tasks) + i) for i, t in enumerate(self.upstream.get(nxt, []))]
         return tasks
+
+
+@dataclass(frozen=True)
+class LessDrops:
+    """A task that reads the read tasks' records less the rows the ids phase set aside (``ctx.drops``)."""
+
+    task: Any
+    drops: Drops
+
+    @classmethod
+    def of(cls, task: Any, drops: Drops) -> Any:
+        units = getattr(task, "units", None)
+        if units is not None:  # only what the task reads: the drops of its files
+            files = {u.file for u in units}
+            drops = {f: groups for f, groups in drops.items() if f in files}
+            if not drops:
+                return task
+        return cls(task, drops)
+
+    def __getattr__(self, name: str) -> Any:  # the task's own attributes: index, label, a shard's path
+        if name in ("task", "drops") or name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.task, name)
+
+    def run(self, ctx: Any) -> dict[str, Any]:
+        ctx.drops = self.drops
+        return self.task.run(ctx)
 
 
 def _expand(source: str, read: Any) -> list[InputFile]:

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from pdcorpus.accounting import Reject, StageKey
 from pdcorpus.io.atomic import WholeFile, atomic_open
-from pdcorpus.io.exchange import PartitionedSpill, Unit, read_units
+from pdcorpus.io.exchange import Drops, PartitionedSpill, Unit, read_units
 from pdcorpus.io.formats import get_format
 from pdcorpus.io.parquet import open_arrow, shard_name, write_parquet
 from pdcorpus.io.readers import InputError, InputFile
@@ -33,6 +33,7 @@ from pdcorpus.ownership import file_identity, same_identity
 from pdcorpus.record import SCHEMA, Record, records_to_table
 from pdcorpus.redact import redact
 from pdcorpus.stages.base import GlobalStage, Intake, Stage, StepInputs
+from pdcorpus.unique_ids import IdKeys
 
 if TYPE_CHECKING:  # pragma: no cover
     from pdcorpus.plan import Phase, Plan
@@ -204,6 +205,7 @@ class TaskContext:
         self._sinks: Sinks | None = None
         self._stage: GlobalStage | None = None
         self._after: list[tuple[str, Stage]] | None = None
+        self.drops: Drops | None = None  # set by plan.LessDrops
 
     # -- what the task works with ---------------------------------------------------------------------------
 
@@ -251,7 +253,9 @@ class TaskContext:
         return _counted(records, self._progress)
 
     def read_units(self, units: list[Unit], columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
-        return read_units(self.work_fs, units, columns)
+        """Rows of exchange files, less the rows the ids phase set aside (``drops``) when this task reads the read
+        tasks' records past it."""
+        return read_units(self.work_fs, units, columns, self.drops)
 
     def read_table(self, path: str) -> pa.Table:
         with open_arrow(self.work_fs, path) as fh:
@@ -285,7 +289,9 @@ class TaskContext:
         intake = self.intake
         # the writer plans shards from these files' sizes, so they are in the shards' codec; the others not
         codec = self.compression if intake.by_source else self.exchange_compression
-        spill = PartitionedSpill(self.work_fs, self.exchange, codec)
+        keys = IdKeys(self.work_fs, self.exchange, self.buckets, self.exchange_compression) \
+            if self.plan.writes_id_keys(self.phase) else None
+        spill = PartitionedSpill(self.work_fs, self.exchange, codec, on_write=keys.on_write if keys else None)
         sidecar = intake.sidecar(self) if intake.sidecar is not None else None
         partition = intake.partition
         try:
@@ -298,12 +304,15 @@ class TaskContext:
                         spill.add(partition(record), record)
             index = spill.close()
             out: dict[str, Any] = {"file": self.exchange, "index": index, "rows": spill.rows}
+            if keys is not None:
+                out.update(keys.close())
             if sidecar is not None:
                 out.update(sidecar.close())
         except BaseException:
             spill.abort()
-            if sidecar is not None:
-                sidecar.abort()
+            for side in (keys, sidecar):
+                if side is not None:
+                    side.abort()
             raise
         return out
 

@@ -9,9 +9,16 @@ never of scheduling: the first record with an id is kept and every later one
 is set aside as ``duplicate-id``, naming the id and the file the first came
 from, for any worker count.
 
-A bucket is read twice, like exact dedup's: first only ``source`` and ``id``
-(grouped by Arrow: the common case, no duplicate, costs one ``group_by``),
-then whole, streaming, with the later records removed.
+When what follows reads its records from the exchange by rows (exact dedup, or the writer), the records do
+not pass through this phase at all (**keys only**): a read task writes its records partitioned as the stage
+after this one takes them, and beside them a small file of keys (``IdKeys``: source, id, the record's place in
+the task's reading order, and where it was written), partitioned by the hash bucket of ``(source, id)``. A
+task of this phase reads only those keys, decides as above, sets the later records aside, and returns where
+they are (``drops``); the next phase leaves those rows out when it reads (``io.exchange.read_units``). So the
+records cross the exchange once less. Otherwise (a near-dedup next, whose signatures are made in the read
+task), the bucket's records are read twice, like exact dedup's: first only ``source`` and ``id`` (grouped by
+Arrow: the common case, no duplicate, costs one ``group_by``), then whole, streaming, with the later records
+removed, and passed on.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pdcorpus.accounting import Reject, RejectSink
-from pdcorpus.io.exchange import bucket_of, bucket_units
+from pdcorpus.io.exchange import PartitionedSpill, Unit, bucket_of, bucket_units
 from pdcorpus.record import Record, table_to_records
 from pdcorpus.stages.base import GlobalStage, Intake, StepInputs
 
@@ -147,6 +154,124 @@ class UniqueIds(GlobalStage):
             yield batch
 
 
+# -- keys only: the read task writes each record's key and where it went; this phase reads only those -----------
+
+KEYS_SCHEMA = pa.schema([("source", pa.string()), ("id", pa.string()), ("order", pa.int64()),
+                         ("group", pa.int32()), ("offset", pa.int32())])
+
+
+def _keys_table(rows: list) -> pa.Table:
+    columns = list(zip(*rows)) if rows else [[] for _ in KEYS_SCHEMA]
+    return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, KEYS_SCHEMA)], schema=KEYS_SCHEMA)
+
+
+class IdKeys:
+    """Beside a read task's exchange: each record's ``(source, id)``, its place in the task's reading order, and
+    the row group and offset it was written at, partitioned by the hash bucket of ``(source, id)``
+    (``t<task>.ids.parquet``). Fed by the exchange's ``on_write``."""
+
+    def __init__(self, fs: Any, exchange_path: str, buckets: int, compression: str) -> None:
+        self.buckets = buckets
+        self.path = exchange_path[: -len(".parquet")] + ".ids.parquet"
+        self.spill = PartitionedSpill(fs, self.path, compression, flush_rows=65536, schema=KEYS_SCHEMA,
+                                      to_table=_keys_table, size_of=lambda row: 64 + len(row[1]))
+
+    def on_write(self, partition: str, group: int, table: pa.Table, orders: list[int]) -> None:
+        sources = table.column("source").to_pylist()
+        ids = table.column("id").to_pylist()
+        buckets = self.buckets
+        for offset, (source, rid, order) in enumerate(zip(sources, ids, orders)):
+            bucket = bucket_of(source + chr(0) + rid, buckets)
+            self.spill.add(f"{bucket:05d}", (source, rid, order, group, offset))
+
+    def close(self) -> dict[str, Any]:
+        return {"ids_file": self.path, "ids_index": self.spill.close()}
+
+    def abort(self) -> None:
+        self.spill.abort()
+
+
+@dataclass(frozen=True)
+class KeysTask:
+    """One hash bucket of ``(source, id)``, from the read tasks' keys only: the later records of an id are set
+    aside here and returned as rows for the next phase to leave out (``drops``)."""
+
+    index: int
+    units: tuple  # of Unit: the bucket's keys in each read task, in task order
+    files: tuple[tuple[str, str | None], ...]  # per unit: the read task's exchange file and its label (input)
+
+    @property
+    def label(self) -> str:
+        return f"bucket {self.index}"
+
+    def run(self, ctx: Any) -> dict:
+        stage: UniqueIds = ctx.stage
+        tables, where = [], []
+        for k, unit in enumerate(self.units):
+            for batch in ctx.read_units([unit]):
+                tables.append(pa.Table.from_batches([batch]))
+                where.append(np.full(batch.num_rows, k, dtype=np.int32))
+        if not tables:
+            return {"drops": {}}
+        table = pa.concat_tables(tables).combine_chunks()
+        unit_of = np.concatenate(where)
+        # reading order: read task (units are in task order; a task's units carry its file), then order in it
+        task_rank = {f: i for i, f in enumerate(dict.fromkeys(f for f, _ in self.files))}
+        task_of = np.array([task_rank[self.files[k][0]] for k in unit_of], dtype=np.int64)
+        order = np.lexsort((table.column("order").to_numpy(), task_of))
+        table = table.take(pa.array(order))
+        unit_of = unit_of[order]
+        def keyed(columns=None):
+            for batch in (table.select(columns) if columns else table).to_batches():
+                yield batch, None
+
+        later = stage.later(keyed)
+        sources = table.column("source").to_pylist()
+        counts = Counter(sources)
+        drops: dict[str, dict[int, list[int]]] = {}
+        dropped: Counter = Counter()
+        if later:
+            ids = table.column("id").to_pylist()
+            groups = table.column("group").to_pylist()
+            offsets = table.column("offset").to_pylist()
+            content = ctx.plan.config.rejects.content
+            for position in sorted(later):
+                file, label = self.files[unit_of[position]]
+                hit = later[position]
+                first_file, first_label = self.files[unit_of[hit.first_position]]
+                hit = Later(first_label, hit.first_position)
+                record = None
+                if content:  # the record's text for the rejects file: read back from the exchange (rare)
+                    row = Unit(file, groups[position], offsets[position], offsets[position] + 1, 0)
+                    record = next(table_to_records(next(ctx.read_units([row]))))
+                stage._reject(sources[position], ids[position], label, hit, record)
+                drops.setdefault(file, {}).setdefault(groups[position], []).append(offsets[position])
+                dropped[sources[position]] += 1
+        for source, total in counts.items():
+            stage.stats.add(source, total, total - dropped[source],
+                            dropped={REASON: dropped[source]} if dropped[source] else None)
+        ctx.progress(table.num_rows)
+        return {"drops": {f: {str(g): sorted(o) for g, o in sorted(gs.items())} for f, gs in sorted(drops.items())}}
+
+
+def keys_tasks(upstream: list[dict], buckets: int, labels: dict[int, str]) -> list[KeysTask]:
+    """One task per bucket, from the read tasks' results (those that wrote keys)."""
+    with_keys = [r for r in upstream if "ids_file" in r]
+    per_bucket = bucket_units(with_keys, buckets, file_key="ids_file", index_key="ids_index")
+    file_of = {r["ids_file"]: (r["file"], labels.get(r["task"])) for r in with_keys}
+    return [KeysTask(b, units, tuple(file_of[u.file] for u in units)) for b, units in enumerate(per_bucket)]
+
+
+def merged_drops(results: list[dict]) -> dict[str, dict[int, list[int]]]:
+    """The drops of every task of the phase, as ``io.exchange.read_units`` takes them."""
+    out: dict[str, dict[int, list[int]]] = {}
+    for result in results:
+        for file, groups in result.get("drops", {}).items():
+            for group, offsets in groups.items():
+                out.setdefault(file, {}).setdefault(int(group), []).extend(offsets)
+    return out
+
+
 @dataclass(frozen=True)
 class IdsTask:
     """One hash bucket of ``(source, id)``: the first record of each id goes on, later ones are set aside."""
@@ -179,4 +304,4 @@ class IdsTask:
         return ctx.emit(stage.reduce(batches))
 
 
-__all__ = ["NAME", "REASON", "IdsTask", "Later", "UniqueIds"]
+__all__ = ["NAME", "REASON", "IdKeys", "IdsTask", "KeysTask", "Later", "UniqueIds", "keys_tasks", "merged_drops"]

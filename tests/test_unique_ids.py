@@ -92,3 +92,20 @@ def test_a_later_record_with_a_seen_id_is_set_aside_alike_for_any_worker_count(t
     assert manifest["dropped"]["unique-ids:duplicate-id"] == 3
     # the third id 1 has the first one's text too: it is set aside for its id, before any dedup sees it
     assert not any(r["reason"] == "duplicate" for r in rejects(out1))
+
+
+@pytest.mark.parametrize("stages", sorted(STAGES))
+def test_rejects_with_content_carry_the_later_records_text(tmp_path, stages):
+    """With exact dedup or none next, the ids phase reads only the read tasks' keys (the records cross the
+    exchange once less) and reads a set-aside record back for its text; with a near-dedup next, it reads the
+    records. Either way the rejects say the same."""
+    write_inputs(tmp_path)
+    out = tmp_path / "out"
+    config = write_config(tmp_path, out, STAGES[stages])
+    config.write_text(config.read_text() + "rejects: {content: true}\n")
+    from pdcorpus.config import load_config
+    from pdcorpus.plan import make_plan
+    assert make_plan(load_config(config)).ids_keys_only == (stages != "minhash")
+    pdcorpus.build(config, workers=2, progress=False)
+    later = [(r["id"], Path(r["file"]).name, r["text"]) for r in rejects(out) if r["reason"] == "duplicate-id"]
+    assert later == [("news:1", "a.jsonl", text(3)), ("news:2", "b.jsonl", text(4)), ("news:1", "c.jsonl", text(1))]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import fsspec
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
@@ -64,8 +65,15 @@ class PartitionedSpill:
     def __init__(self, fs: fsspec.AbstractFileSystem, path: str, compression: str = "zstd",
                  flush_rows: int = FLUSH_ROWS, buffer_bytes: int = BUFFER_BYTES, schema: pa.Schema = SCHEMA,
                  to_table: Callable[[list], pa.Table] = records_to_table,
-                 size_of: Callable[[object], int] = _record_size) -> None:
+                 size_of: Callable[[object], int] = _record_size,
+                 on_write: Callable[[str, int, pa.Table, list[int]], None] | None = None) -> None:
+        """``on_write(partition, row_group, table, orders)``, if given, is told of every row group written, with
+        each row's place in the order rows were added (``add``): where each record went, for a sidecar that
+        must say so (the ids phase's keys)."""
         self.fs = fs
+        self.on_write = on_write
+        self._orders: dict[str, list[int]] = {}
+        self._added = 0
         self.path = path
         self.schema = schema
         self.to_table = to_table
@@ -88,6 +96,9 @@ class PartitionedSpill:
             buf = self._buffers[partition] = []
             self._sizes[partition] = 0
         buf.append(record)
+        if self.on_write is not None:
+            self._orders.setdefault(partition, []).append(self._added)
+            self._added += 1
         size = self.size_of(record)
         self._sizes[partition] += size
         self._buffered += size
@@ -98,21 +109,24 @@ class PartitionedSpill:
 
     def add_batch(self, partition: str, batch: pa.RecordBatch) -> None:
         """Columnar records for one partition: written in row groups of at most ``flush_rows``."""
+        assert self.on_write is None, "add_batch: rows added as batches have no order to report"
         for start in range(0, batch.num_rows, self.flush_rows):
             self._write(partition, pa.Table.from_batches([batch.slice(start, self.flush_rows)]))
 
     def _flush(self, partition: str) -> None:
         rows = self._buffers.pop(partition)
         self._buffered -= self._sizes.pop(partition)
-        self._write(partition, self.to_table(rows))
+        self._write(partition, self.to_table(rows), self._orders.pop(partition, None))
 
-    def _write(self, partition: str, table: pa.Table) -> None:
+    def _write(self, partition: str, table: pa.Table, orders: list[int] | None = None) -> None:
         if table.num_rows == 0:
             return
         if self._writer is None:
             self._file = WholeFile(self.fs, self.path)
             self._writer = pq.ParquetWriter(self._file.handle, self.schema, compression=self.compression)
         self._writer.write_table(table, row_group_size=table.num_rows)
+        if self.on_write is not None:
+            self.on_write(partition, self._groups, table, orders or [])
         self.index.setdefault(partition, []).append([self._groups, table.num_rows, 0])
         self._groups += 1
         self.rows += table.num_rows
@@ -144,18 +158,29 @@ class PartitionedSpill:
                 self._file.abort()
 
 
+# rows left out of what a phase reads: exchange file -> row group -> offsets in the row group
+Drops = dict[str, dict[int, list[int]]]
+
+
 def read_units(fs: fsspec.AbstractFileSystem, units: list[Unit], columns: list[str] | None = None,
-               ) -> Iterator[pa.RecordBatch]:
-    """The rows of the units, in order, opening each file once for a run of units in it."""
+               drops: Drops | None = None) -> Iterator[pa.RecordBatch]:
+    """The rows of the units, in order, opening each file once for a run of units in it, less ``drops``."""
     i = 0
     while i < len(units):
         path = units[i].file
+        dropped = (drops or {}).get(path)
         with open_arrow(fs, path) as fh:
             pf = pq.ParquetFile(fh)
             while i < len(units) and units[i].file == path:
                 unit = units[i]
                 table = pf.read_row_group(unit.row_group, columns=columns)
-                if unit.start or unit.stop < table.num_rows:
+                offsets = dropped.get(unit.row_group) if dropped else None
+                if offsets:
+                    keep = np.zeros(table.num_rows, dtype=bool)
+                    keep[unit.start:unit.stop] = True
+                    keep[offsets] = False
+                    table = table.filter(pa.array(keep))
+                elif unit.start or unit.stop < table.num_rows:
                     table = table.slice(unit.start, unit.rows)
                 yield from table.to_batches(max_chunksize=FLUSH_ROWS)
                 i += 1
