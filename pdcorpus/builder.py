@@ -28,6 +28,7 @@ from pdcorpus.ownership import (OUTPUT_DIRS, OutputLock, OwnershipError, check_o
                                 TEMPORARY)
 from pdcorpus.optout import TOMBSTONES, manifest_section as optout_manifest_section
 from pdcorpus.plan import Plan, make_plan
+from pdcorpus.profiling import assemble_profile
 from pdcorpus.redact import redact, redact_all, register_env
 from pdcorpus.runners import Runner, make_runner
 from pdcorpus.manifest import assemble_manifest
@@ -87,7 +88,7 @@ class Build:
     def __init__(self, config: str | PathLike | LoadedConfig, *, output: str | None = None,
                  workers: int | None = None, fresh: bool = False, strict: bool = False,
                  keep_work: bool = False, progress: bool = True, runner: Runner | None = None,
-                 break_lock: bool = False) -> None:
+                 break_lock: bool = False, profile: bool = False) -> None:
         self.loaded = config if isinstance(config, LoadedConfig) else load_config(config, output=output)
         if output is not None and isinstance(config, LoadedConfig):
             self.loaded.config.output = output
@@ -95,6 +96,7 @@ class Build:
         self.strict = strict
         self.keep_work = keep_work
         self.break_lock = break_lock
+        self.profile = profile  # time and sizes per phase and stage, in the manifest's `profile`
         register_env(self.loaded.env)
         self.runner: Runner = runner or make_runner(self.loaded.config.runner, workers, progress)  # runner:
         cfg = self.loaded.config
@@ -259,6 +261,7 @@ class Build:
             require_token(cfg.publish.repo)
         try:
             plan = make_plan(self.loaded)
+            plan.profile = self.profile
             check_output(self.out_fs, self.out, cfg.name, self.work, cfg.output)
             check_work(self.work_fs, self.work, redact(cfg.output))
             lock, note = OutputLock.acquire(self.out_fs, self.out, cfg.output, cfg.name, self.break_lock)
@@ -321,6 +324,10 @@ class Build:
             self.loaded, plan.phases, results, output_root=self.out, buckets=plan.buckets, today=plan.today,
             runner_name=self.runner.name, workers=self.runner.workers, resumed=resumed, seconds=seconds,
             timings=self.timings, warnings=self.warnings, version=__version__, versions=versions()).to_json()
+        if self.profile:  # pdcorpus/profiling.py: from the tasks' results, which carry their measures
+            manifest["profile"] = assemble_profile(plan.phases, results, self.timings, seconds,
+                                                   [s.name for s in self.loaded.config.sources],
+                                                   self.runner.workers).to_json()
         manifest["opt_outs"] = optout_manifest_section(self.loaded, manifest["stages"])  # pdcorpus/optout.py
         # corrections after release (`pdcorpus optout apply` adds to it): none yet for a release just built
         manifest["removals"] = {"file": TOMBSTONES, "records": 0, "by_source": {}, "applied": []}

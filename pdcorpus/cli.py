@@ -78,9 +78,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         config = _with_runner(config, args.runner, args.address)
     manifest = build(config, output=args.output, workers=args.workers, fresh=args.fresh,
                      strict=args.strict, keep_work=args.keep_work, progress=not args.quiet,
-                     break_lock=args.break_lock)
+                     break_lock=args.break_lock, profile=args.profile)
     m = Manifest.of(manifest)
     print(summary(m))
+    if m.profile is not None:
+        from pdcorpus.profiling import format_profile
+
+        print(f"\nprofile (also in manifest.json, key profile):\n{format_profile(m.profile)}\n")
     out = args.output
     if out is None:  # the file's output (as written), relative to the file's folder: shown from here
         out = str(m.config.get("output"))
@@ -287,6 +291,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="fail on the first malformed input instead of setting it aside")
     b.add_argument("--keep-work", action="store_true", help="keep the work folder (exchange files, markers)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    b.add_argument("--profile", action="store_true",
+                   help="time and sizes per phase and stage: printed, and in manifest.json (key profile)")
     b.add_argument("--limit", type=int, metavar="N",
                    help="read at most N records of each source (a slice, to try a corpus file; sets read.limit)")
     b.add_argument("--break-lock", action="store_true",

@@ -3,8 +3,8 @@
 
 One dataclass per part; a field's name is its JSON key. ``Manifest.to_json()`` writes the keys manifests
 have always had, with the same values, plus the keys added since (each source's ``modality``,
-``retrieved_at_min``/``retrieved_at_max`` and ``collection_license``; the top-level ``stages_config`` and
-``publish``). The compatibility rule: keys are only ever added, never renamed or given another meaning, so
+``retrieved_at_min``/``retrieved_at_max`` and ``collection_license``; the top-level ``stages_config``,
+``publish`` and, with ``build --profile``, ``profile``). The compatibility rule: keys are only ever added, never renamed or given another meaning, so
 ``Manifest.from_json`` reads every manifest pdcorpus has written. A key an older manifest lacks takes its
 default, or is derived from the config the manifest records (a source's modality from its format and
 fields, the stages' parameters by validating the stages as written); such a key is remembered as absent
@@ -268,6 +268,57 @@ class Timings(_Part):
 
 
 @_part
+class ProfileRow(_Part):
+    """One part of a phase's task time (``pdcorpus/profiling.py``): a stage (``name`` its ``StageKey``, as in
+    ``stages``) or ``exchange read``, ``exchange write``, ``signatures``, ``input checksums``, ``other``. Records
+    are measured in characters of text and caption (``chars_*``) and image bytes; files in bytes on disk."""
+
+    name: str = ""
+    kind: str = "stage"  # stage, exchange, other
+    seconds: float = 0.0  # its own time, summed over the phase's tasks
+    share: float = 0.0  # percent of the build's task seconds
+    records_in: int | None = None
+    records_out: int | None = None
+    records_per_second: float | None = None  # records in per second of its own time
+    chars_in: int | None = None
+    chars_out: int | None = None
+    image_bytes_in: int | None = None
+    image_bytes_out: int | None = None
+    bytes_in: int | None = None  # files read: the inputs (a reader), the exchange row groups read whole
+    bytes_out: int | None = None  # files written: the exchange (compressed), a shard
+
+
+@_part
+class ProfilePhase(_Part):
+    phase: str = ""
+    tasks: int = 0
+    tasks_profiled: int = 0  # the others were finished by an earlier run of the build without --profile
+    wall_seconds: float | None = None
+    task_seconds: float = 0.0
+    share: float = 0.0  # percent of the build's task seconds
+    records_in: int | None = None
+    records_out: int | None = None
+    records_per_second: float | None = None  # records in per wall second
+    input_bytes: int | None = None  # the read phase: its inputs' bytes
+    exchange_bytes_read: int | None = None  # compressed bytes of the exchange row groups its tasks read whole
+    exchange_bytes_written: int | None = None  # compressed bytes of the exchange its tasks wrote
+    shard_bytes: int | None = None  # the write phase: the shards' bytes
+    rows: list[ProfileRow] = field(default_factory=list)
+
+
+@_part
+class Profile(_Part):
+    """``pdcorpus build --profile``: each phase, and the stages and other parts of its tasks' time."""
+
+    measures: str = ""
+    workers: int | None = None
+    wall_seconds: float = 0.0  # the build until its manifest was assembled
+    task_seconds: float = 0.0  # every task of every phase: the whole the shares are of
+    overhead_seconds: float = 0.0  # wall less the phases' wall: planning, checks, the work folder, the manifest
+    phases: list[ProfilePhase] = field(default_factory=list)
+
+
+@_part
 class PublishTarget(_Part):
     repo: str = ""
     private: bool = False
@@ -307,6 +358,7 @@ class Manifest(_Part):
     # opt-out lists applied and records kept out after release (pdcorpus/optout.py writes and reads these)
     opt_outs: JSON | None = field(default=None, metadata={"omit_none": True})
     removals: JSON | None = field(default=None, metadata={"omit_none": True})  # `pdcorpus optout apply`
+    profile: Profile | None = field(default=None, metadata={"omit_none": True})  # `pdcorpus build --profile`
 
     @classmethod
     def from_json(cls, data: JSON | None) -> "Manifest":
@@ -508,6 +560,7 @@ def assemble_manifest(loaded: Any, phases: list[Any], results: dict[str, list[JS
     )
 
 
-__all__ = ["CollectionLicense", "InputEntry", "Manifest", "NearDedupEntry", "PreviousRelease", "QueueFile",
+__all__ = ["CollectionLicense", "InputEntry", "Manifest", "NearDedupEntry", "PreviousRelease", "Profile",
+           "ProfilePhase", "ProfileRow", "QueueFile",
            "RejectsEntry", "ReviewEntry", "RunnerInfo", "ShardEntry", "SourceEntry", "StageConfig", "StageEntry",
            "StageSourceCounts", "Timings", "assemble_manifest"]

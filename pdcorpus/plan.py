@@ -68,6 +68,7 @@ class Plan:
     classes: dict[str, dict[str, type]] = field(default_factory=dict)
     # tasks a global stage runs with the phase before it (an earlier release's shards), by owner
     upstream: dict[str, list[Any]] = field(default_factory=dict)
+    profile: bool = False  # build --profile: each task measures its stages (pdcorpus/profiling.py)
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)

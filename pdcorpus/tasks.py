@@ -9,6 +9,7 @@ entirely or not at all; a re-run skips tasks with a marker.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -30,6 +31,7 @@ from pdcorpus.io.parquet import open_arrow, shard_name, write_parquet
 from pdcorpus.io.readers import InputError, InputFile
 from pdcorpus.optout import release_guard
 from pdcorpus.ownership import file_identity, same_identity
+from pdcorpus.profiling import CHECKSUMS, TaskProfile
 from pdcorpus.record import SCHEMA, Record, records_to_table
 from pdcorpus.redact import redact
 from pdcorpus.stages.base import GlobalStage, Intake, Stage, StepInputs
@@ -177,8 +179,11 @@ def _counted(records: Iterable[Record], progress: Progress | None) -> Iterator[R
         progress(n % PROGRESS_EVERY)
 
 
-def _chain(records: Iterable[Record], stages: list[Stage]) -> Iterable[Record]:
-    for stage in stages:
+def _chain(records: Iterable[Record], stages: list[tuple[str, Stage]], profile: TaskProfile | None = None,
+           ) -> Iterable[Record]:
+    if profile is not None:  # --profile: each stage's output timed (pdcorpus/profiling.py)
+        return profile.chain(records, stages)
+    for _, stage in stages:
         records = stage(records)
     return records
 
@@ -206,6 +211,8 @@ class TaskContext:
         self._stage: GlobalStage | None = None
         self._after: list[tuple[str, Stage]] | None = None
         self.drops: Drops | None = None  # set by plan.LessDrops
+        # --profile: what the task measures of itself (None: nothing is measured)
+        self.profile: TaskProfile | None = TaskProfile(self.work_fs) if getattr(plan, "profile", False) else None
 
     # -- what the task works with ---------------------------------------------------------------------------
 
@@ -255,17 +262,31 @@ class TaskContext:
     def read_units(self, units: list[Unit], columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
         """Rows of exchange files, less the rows the ids phase set aside (``drops``) when this task reads the read
         tasks' records past it."""
+        if self.profile is not None:
+            return self.profile.exchange_read(read_units(self.work_fs, units, columns, self.drops), units,
+                                              columns is None)
         return read_units(self.work_fs, units, columns, self.drops)
 
     def read_table(self, path: str) -> pa.Table:
+        started = time.perf_counter()
         with open_arrow(self.work_fs, path) as fh:
-            return pq.ParquetFile(fh).read()
+            pf = pq.ParquetFile(fh)
+            table = pf.read()
+        if self.profile is not None:
+            meta = pf.metadata
+            self.profile.read_file(time.perf_counter() - started, sum(
+                meta.row_group(g).column(c).total_compressed_size for g in range(meta.num_row_groups)
+                for c in range(meta.num_columns)), table.num_rows)
+        return table
 
     def write_table(self, path: str, table: pa.Table) -> str:
         """A work file, written whole under a temporary name and renamed into place."""
         codec = self.exchange_compression
+        started = time.perf_counter()
         with atomic_open(self.work_fs, path, "wb") as fh:
             pq.write_table(table, fh, compression=None if codec == "none" else codec)
+        if self.profile is not None:
+            self.profile.wrote_file(time.perf_counter() - started, path)
         return path
 
     # -- passing records on ---------------------------------------------------------------------------------
@@ -281,11 +302,20 @@ class TaskContext:
         return not self.after and self.intake.by_source
 
     def emit(self, records: Iterable[Record]) -> dict[str, Any]:
-        return self.spill(_chain(self.counted(records), [s for _, s in self.after]))
+        records = self.counted(records)
+        if self.profile is not None:
+            records = self.profile.source(records)
+        return self.spill(_chain(records, self.after, self.profile))
 
     def spill(self, records: Iterable[Record]) -> dict[str, Any]:
         """Writes records to the task's exchange file, partitioned for what comes next (and its sidecar: the
         signatures of a near-dedup). Returns what the result records of it."""
+        if self.profile is not None:
+            with self.profile.spilling(records) as spilling:
+                return self._spill(spilling.records, spilling.sign)
+        return self._spill(records)
+
+    def _spill(self, records: Iterable[Record], timed: Callable[[Any], Any] | None = None) -> dict[str, Any]:
         intake = self.intake
         # the writer plans shards from these files' sizes, so they are in the shards' codec; the others not
         codec = self.compression if intake.by_source else self.exchange_compression
@@ -299,7 +329,8 @@ class TaskContext:
                 for record in records:
                     spill.add(partition(record), record)
             else:
-                for batch in sidecar.batches(records):
+                batches = sidecar.batches(records)
+                for batch in (timed(batches) if timed is not None else batches):
                     for record in batch:
                         spill.add(partition(record), record)
             index = spill.close()
@@ -319,6 +350,12 @@ class TaskContext:
     def emit_batches(self, batches: Iterable[pa.RecordBatch]) -> dict[str, Any]:
         """Columnar output going to the writer: partitioned by source without becoming records."""
         assert self.columnar, "emit_batches: a stage follows, or what comes next does not take records by source"
+        if self.profile is not None:
+            with self.profile.spilling(self.profile.source(batches, batches=True)) as spilling:
+                return self._emit_batches(spilling.records)
+        return self._emit_batches(batches)
+
+    def _emit_batches(self, batches: Iterable[pa.RecordBatch]) -> dict[str, Any]:
         spill = PartitionedSpill(self.work_fs, self.exchange, self.compression)
         try:
             for batch in batches:
@@ -400,14 +437,18 @@ class ReadTask:
         records = reader.read_all(self.files)
         if source.read.limit is not None:  # stops the reader (and its paging) after the slice
             records = itertools.islice(records, source.read.limit)
-        spilled = ctx.spill(_chain(ctx.counted(records), [s for _, s in stages]))
+        records = ctx.counted(records)
+        if ctx.profile is not None:
+            records = ctx.profile.reader(stats_key(source.name, None, "read"), records)
+        spilled = ctx.spill(_chain(records, stages, ctx.profile))
         stats = {stats_key(source.name, None, "read"): reader.stats.to_dict()}
         if hasattr(reader, "fetch_stats"):  # a urls source: its fetching, counted as a step before the source's stages
             stats[stats_key(source.name, -1, "fetch")] = reader.fetch_stats.to_dict()
         stats.update({key: stage.stats.to_dict() for key, stage in stages})
-        inputs = [{"source": source.name, "path": redact(f.url, plan.loaded.env), "bytes": f.size,
-                   "sha256": _input_sha256(reader, f, source.read.storage_options, plan.loaded.env)}
-                  for f in self.files if self.part is None or self.part[0] == 1]  # a file cut into parts is listed once
+        with ctx.profile.timed(CHECKSUMS) if ctx.profile is not None else contextlib.nullcontext():
+            inputs = [{"source": source.name, "path": redact(f.url, plan.loaded.env), "bytes": f.size,
+                       "sha256": _input_sha256(reader, f, source.read.storage_options, plan.loaded.env)}
+                      for f in self.files if self.part is None or self.part[0] == 1]  # a file in parts: listed once
         return {**spilled, "stats": stats, "inputs": inputs}
 
 
@@ -534,11 +575,15 @@ def execute(plan: "Plan", phase: "Phase", task: Any, progress: Progress | None =
         if ctx._sinks is not None:
             ctx._sinks.abort()
         raise
+    ran = time.perf_counter()
     accounts = ctx.accounts()
     if "stats" in accounts:
         result.setdefault("stats", {}).update(accounts.pop("stats"))
     result.update(accounts)
     result["seconds"] = round(time.perf_counter() - started, 3)
+    if ctx.profile is not None:
+        own = None if phase.owner == "read" else plan.stats_key(phase.owner, ctx._stage or plan.consumer(phase.owner))
+        result["profile"] = ctx.profile.result(result, own, ran - started, time.perf_counter() - started)
     result["task"] = task.index
     with atomic_open(fs, marker, "w") as fh:
         json.dump(result, fh)

@@ -121,6 +121,7 @@ class RightsStage(Stage):
 
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         add = self.stats.add
+        decided: dict = {}
         for record in records:
             statement = record.license_raw
             note = ""
@@ -131,8 +132,12 @@ class RightsStage(Stage):
                 note = "; collection licence stated in the config" + (f", evidence: {evidence}" if evidence else "")
             normalized = _normalize_text(statement)
             cache: dict = {}
-            decision = self.policy.decide(normalized, year_of(_field(record, self.published, cache)),
-                                          year_of(_field(record, self.died, cache)))
+            key = (normalized, year_of(_field(record, self.published, cache)), year_of(_field(record, self.died, cache)))
+            decision = decided.get(key)
+            if decision is None:  # a pure function of the key: statements and years repeat across a corpus
+                if len(decided) >= 65536:
+                    decided.clear()
+                decision = decided[key] = self.policy.decide(*key)
             record.license = decision.license
             record.rights_reason = f"{decision.rights_reason}{note}"
             tally = {f"license:{decision.license}": 1, f"{decision.decision}:{decision.reason}": 1}
