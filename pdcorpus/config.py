@@ -140,7 +140,9 @@ class LimitsConfig(_Strict):
 
 class ExchangeConfig(_Strict):
     buckets: int | Literal["auto"] = "auto"
-    bucket_bytes: int = 256 * 10**6
+    # 64 MB of estimated input a bucket: a phase over buckets has several tasks a worker even for 100k docs
+    # (balance), and a bucket task holds little (memory); the bucket count never depends on the workers
+    bucket_bytes: int = 64 * 10**6
     # The codec of the work files passed between global stages (not of those the writer reads: they are
     # written with the shards' codec, whose sizes plan the shards). auto: none for a local work folder
     # (encoding and decoding zstd cost more CPU than the disk saves), the shards' codec elsewhere (an object
