@@ -27,6 +27,7 @@ from pdcorpus.accounting import Reject, StageKey
 from pdcorpus.io.atomic import WholeFile, atomic_open
 from pdcorpus.io.exchange import Drops, PartitionedSpill, Unit, read_units
 from pdcorpus.io.formats import get_format
+from pdcorpus.io.memory import use_lean_pool
 from pdcorpus.io.parquet import open_arrow, shard_name, write_parquet
 from pdcorpus.io.readers import InputError, InputFile
 from pdcorpus.optout import release_guard
@@ -566,6 +567,7 @@ def marker_path(plan: "Plan", phase: "Phase", index: int) -> tuple[fsspec.Abstra
 
 def execute(plan: "Plan", phase: "Phase", task: Any, progress: Progress | None = None, strict: bool = False) -> dict:
     """Runs one task and marks it complete; the result is what the marker holds."""
+    use_lean_pool()
     fs, marker = marker_path(plan, phase, task.index)
     started = time.perf_counter()
     ctx = TaskContext(plan, phase, task.index, progress, strict)

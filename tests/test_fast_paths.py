@@ -98,3 +98,20 @@ def test_exchange_codec_does_not_change_the_shards(tmp_path, workers):
         pdcorpus.build(cfg, workers=workers, progress=False)
         digests.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((out / "data").rglob("*.parquet"))})
     assert digests[0] and digests[0] == digests[1]
+
+
+def test_a_task_runs_with_arrow_memory_handed_back(tmp_path):
+    """Tasks set Arrow's pool to jemalloc (freed pages handed back at once) unless the user chose a pool."""
+    import subprocess
+    import sys
+    write_corpus(tmp_path / "in", files=1, per_file=30)
+    cfg = write_config(tmp_path / "c.yaml", tmp_path / "out", str(tmp_path / "in" / "*.jsonl.gz"))
+    code = ("import sys, pdcorpus, pyarrow as pa; pdcorpus.build(sys.argv[1], workers=1, progress=False); "
+            "print(pa.default_memory_pool().backend_name)")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    done = subprocess.run([sys.executable, "-c", code, str(cfg)], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.split()[-1] == "jemalloc"
+    env["ARROW_DEFAULT_MEMORY_POOL"] = "system"
+    done = subprocess.run([sys.executable, "-c", code, str(cfg), "--"], capture_output=True, text=True, env=env,
+                          check=True)
+    assert done.stdout.split()[-1] == "system"

@@ -26,7 +26,10 @@ from pdcorpus.io.parquet import open_arrow
 from pdcorpus.record import SCHEMA, Record, records_to_table
 
 FLUSH_ROWS = 4096
-BUFFER_BYTES = 16 * 1024 * 1024
+# What a task holds of records not yet written, over all partitions (as Python strings, one to four bytes a
+# character): 4 MB kept the read phase at 205 MB RSS on the reference pipeline against 238 MB with 16 MB,
+# at the same CPU time.
+BUFFER_BYTES = 4 * 1024 * 1024
 
 
 def bucket_of(key: str, buckets: int) -> int:
