@@ -176,3 +176,12 @@ def test_cld2_tries_its_best_effort_when_it_would_give_up():
                  if all(d[1] == "un" for d in pycld2.detect(t)[2]))
     code, score = backend.detect(short)
     assert code != "und" and score > 0
+
+
+def test_a_lone_surrogate_does_not_stop_cld2():
+    """A str may hold a lone surrogate (stdlib json decodes "\\ud800"); it cannot be encoded as UTF-8 for cld2.
+    The rest of the text is still identified."""
+    from pdcorpus.stages.language import LanguageStage
+    text = "The quick brown fox jumps over the lazy dog, and then it runs far away into the forest. \ud800 " * 3
+    code, score, how = LanguageStage().identify(text)
+    assert (code, how) == ("en", "detected") and score > 0.5

@@ -77,8 +77,9 @@ class Cld2Backend(LanguageBackend):
     def languages(self, text: str) -> list[tuple[str, float]]:
         try:
             reliable, _, details = self._detect(text)
-        except self._error:
-            # cld2 refuses some invalid byte sequences; what is left after dropping them is still text
+        except (self._error, UnicodeEncodeError):
+            # cld2 refuses some invalid byte sequences, and a lone surrogate cannot be encoded to give it; what
+            # is left after dropping them is still text
             try:
                 reliable, _, details = self._detect(text.encode("utf-8", "ignore").decode("utf-8", "ignore"))
             except self._error:
