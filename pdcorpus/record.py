@@ -78,8 +78,19 @@ SCHEMA = pa.schema(
 
 
 def normalize_for_hash(text: str) -> str:
-    """The text as exact dedup compares it: NFC, lower case, runs of white space as one space."""
-    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+    """The text as exact dedup compares it: NFC, lower case, runs of white space as one space:
+    ``" ".join(unicodedata.normalize("NFC", text).lower().split())``.
+
+    Computed without splitting into words when it can: once newlines are spaces, a text that ``isprintable()``
+    has no white space but the ASCII space (every other white space character is a separator or a control
+    character, which are not printable), so collapsing runs of spaces and stripping gives the same string;
+    1.4× faster on the benchmark corpus (tests/test_fast_paths.py checks it against the definition)."""
+    t = unicodedata.normalize("NFC", text).lower().replace("\n", " ")
+    if t.isprintable():
+        while "  " in t:
+            t = t.replace("  ", " ")
+        return t.strip(" ")
+    return " ".join(t.split())
 
 
 def content_hash(text: str | None = None, data: bytes | None = None) -> str:

@@ -115,3 +115,17 @@ def test_a_task_runs_with_arrow_memory_handed_back(tmp_path):
     done = subprocess.run([sys.executable, "-c", code, str(cfg), "--"], capture_output=True, text=True, env=env,
                           check=True)
     assert done.stdout.split()[-1] == "system"
+
+
+def test_hash_normalization_is_its_definition_on_every_kind_of_white_space():
+    """normalize_for_hash avoids splitting into words when a text's only white space is spaces and newlines;
+    the result must be the definition's for any text: every Unicode white space, control and separator
+    character, case changes that add characters (İ), composition (NFC)."""
+    from pdcorpus.record import normalize_for_hash
+    rng = random.Random(3)
+    special = [chr(c) for c in range(0x3000 + 1) if chr(c).isspace() or not chr(c).isprintable()]
+    special += ["\u2028", "\u2029", "\u3000", "\ufeff", "\U000e0001"]
+    pieces = ["a", "B", " ", "  ", "\n", "\n\n", "é", "e\u0301", "İ", "ß", "Σ", "word"]
+    for _ in range(50_000):
+        text = "".join(rng.choice(pieces + [rng.choice(special)]) for _ in range(rng.randint(0, 14)))
+        assert normalize_for_hash(text) == " ".join(unicodedata.normalize("NFC", text).lower().split()), repr(text)
