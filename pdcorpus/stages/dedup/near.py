@@ -482,7 +482,12 @@ SIGNATURE_SCHEMA = pa.schema([("key", pa.int64()), ("source", pa.string()), ("id
 EDGE_SCHEMA = pa.schema([("a", pa.int64()), ("b", pa.int64())])
 DECISION_SCHEMA = pa.schema([("key", pa.int64()), ("keep", pa.bool_()), ("cluster", pa.string()),
                              ("size", pa.int64())])
-SIGN_BATCH = 512
+# The sidecar signs records in batches of at most this many, or of this many characters of text (whichever
+# comes first): large enough that numpy's per-call costs vanish, small enough to bound a worker's memory.
+SIGN_BATCH = 1024
+SIGN_BATCH_CHARS = 4 * 1024 * 1024
+# Band rows are kept as arrays and spilled, sorted by bucket, when this many are held (24 bytes each).
+BAND_FLUSH_ROWS = 1 << 19
 
 
 def record_key(task: int, position: int) -> int:
@@ -490,19 +495,25 @@ def record_key(task: int, position: int) -> int:
     return (task << 32) | position
 
 
+def _size_of(record: Record) -> int:
+    return len(record.text) if record.text is not None else len(record.caption or "")
+
+
 class Signer:
     """The intake's sidecar in the task before the stage: each output record's signature (to a signature file)
-    and its band keys (to a band exchange partitioned by bucket), keyed by the record's place in the exchange."""
+    and its band keys (to a band exchange partitioned by bucket), keyed by the record's place in the exchange.
+
+    Everything is columnar: a batch's signatures, band hashes and keys are numpy arrays, written as Arrow
+    columns; band rows are held as arrays and written, bucket by bucket, every ``BAND_FLUSH_ROWS`` rows (so the
+    file depends only on the record sequence)."""
 
     def __init__(self, stage: NearDedup, ctx: Any, buckets: int) -> None:
         self.stage, self.ctx, self.buckets = stage, ctx, buckets
-        compression = ctx.compression
         self.band_path = f"{ctx.dir}/t{ctx.index:05d}.bands.parquet"
-        self.band_spill = PartitionedSpill(
-            ctx.work_fs, self.band_path, compression, flush_rows=65536, schema=BAND_SCHEMA,
-            to_table=lambda rows: pa.Table.from_arrays([pa.array(c, t) for c, t in zip(zip(*rows), (
-                pa.int32(), pa.uint64(), pa.int64()))], schema=BAND_SCHEMA),
-            size_of=lambda row: 24)
+        self.band_spill = PartitionedSpill(ctx.work_fs, self.band_path, ctx.compression, flush_rows=65536,
+                                           schema=BAND_SCHEMA)
+        self._bands: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._band_rows = 0
         self.sig_path = f"{ctx.dir}/t{ctx.index:05d}.signatures.parquet"
         self._sig_file: WholeFile | None = None
         self._sig_writer: pq.ParquetWriter | None = None
@@ -510,38 +521,66 @@ class Signer:
 
     def batches(self, records: Iterable[Record]) -> Iterator[list[Record]]:
         batch: list[Record] = []
+        chars = 0
         for record in records:
             batch.append(record)
-            if len(batch) >= SIGN_BATCH:
+            chars += _size_of(record)
+            if len(batch) >= SIGN_BATCH or chars >= SIGN_BATCH_CHARS:
                 self._sign(batch)
                 yield batch
-                batch = []
+                batch, chars = [], 0
         if batch:
             self._sign(batch)
             yield batch
 
     def _sign(self, batch: list[Record]) -> None:
-        kind, buckets = self.stage.kind, self.buckets
+        kind = self.stage.kind
         signatures, has = kind.signatures(batch)
-        hashes = kind.band_keys(signatures)
-        keys = [record_key(self.ctx.index, self.position + i) for i in range(len(batch))]
+        keys = (np.int64(self.ctx.index) << np.int64(32)) + np.arange(self.position, self.position + len(batch),
+                                                                      dtype=np.int64)
         self.position += len(batch)
         chosen = np.flatnonzero(has)
-        for i in chosen.tolist():
-            for band in range(hashes.shape[1]):
-                h = int(hashes[i, band])
-                self.band_spill.add(f"{(h ^ band) % buckets:05d}", (band, h, keys[i]))
-        if len(chosen):
-            table = pa.table({"key": pa.array([keys[i] for i in chosen], pa.int64()),
-                              "source": [batch[i].source for i in chosen], "id": [batch[i].id for i in chosen],
-                              "signature": pa.array([signatures[i].tobytes() for i in chosen], pa.binary())},
-                             schema=SIGNATURE_SCHEMA)
-            if self._sig_writer is None:
-                self._sig_file = WholeFile(self.ctx.work_fs, self.sig_path)
-                self._sig_writer = pq.ParquetWriter(self._sig_file.handle, SIGNATURE_SCHEMA, compression=None)
-            self._sig_writer.write_table(table)
+        if not len(chosen):
+            return
+        signatures = np.ascontiguousarray(signatures[chosen])
+        hashes = kind.band_keys(signatures)  # [records, bands]
+        bands = hashes.shape[1]
+        band = np.tile(np.arange(bands, dtype=np.int32), len(chosen))  # record by record, bands in order
+        flat = hashes.ravel()
+        self._bands.append(((flat ^ band.astype(np.uint64)) % np.uint64(self.buckets), band, flat,
+                            np.repeat(keys[chosen], bands)))
+        self._band_rows += len(flat)
+        if self._band_rows >= BAND_FLUSH_ROWS:
+            self._flush_bands()
+        width = signatures.shape[1] * signatures.itemsize
+        blobs = pa.Array.from_buffers(pa.binary(), len(chosen), [
+            None, pa.py_buffer(np.arange(0, (len(chosen) + 1) * width, width, dtype=np.int32)),
+            pa.py_buffer(signatures)])
+        table = pa.Table.from_arrays([pa.array(keys[chosen], pa.int64()),
+                                      pa.array([batch[i].source for i in chosen.tolist()], pa.string()),
+                                      pa.array([batch[i].id for i in chosen.tolist()], pa.string()), blobs],
+                                     schema=SIGNATURE_SCHEMA)
+        if self._sig_writer is None:
+            self._sig_file = WholeFile(self.ctx.work_fs, self.sig_path)
+            self._sig_writer = pq.ParquetWriter(self._sig_file.handle, SIGNATURE_SCHEMA, compression=None)
+        self._sig_writer.write_table(table)
+
+    def _flush_bands(self) -> None:
+        """The band rows held, bucket by bucket (partition ``%05d`` of the bucket number), in arrival order."""
+        if not self._bands:
+            return
+        part, band, flat, key = (np.concatenate(c) for c in zip(*self._bands))
+        self._bands, self._band_rows = [], 0
+        order = np.argsort(part, kind="stable")
+        part, band, flat, key = part[order], band[order], flat[order], key[order]
+        cuts = np.flatnonzero(np.diff(part)) + 1
+        for lo, hi in zip(np.concatenate([[0], cuts]).tolist(), np.concatenate([cuts, [len(part)]]).tolist()):
+            batch = pa.RecordBatch.from_arrays([pa.array(band[lo:hi]), pa.array(flat[lo:hi]), pa.array(key[lo:hi])],
+                                               schema=BAND_SCHEMA)
+            self.band_spill.add_batch(f"{int(part[lo]):05d}", batch)
 
     def close(self) -> dict[str, Any]:
+        self._flush_bands()
         out: dict[str, Any] = {"bands_file": self.band_path, "bands_index": self.band_spill.close(),
                                "signatures_file": None}
         if self._sig_writer is not None:
@@ -680,6 +719,9 @@ class ApplyTask:
             for k, keep, cluster, size in zip(*(table.column(c).to_pylist() for c in ("key", "keep", "cluster", "size"))):
                 mine[k - low] = (keep, cluster, size)
 
+        if ctx.columnar:  # nothing follows but the writer: the records stay Arrow batches
+            return ctx.emit_batches(self._batches(ctx, stage, mine))
+
         def records() -> Iterator[Record]:
             position = 0
             add = stage.stats.add
@@ -704,3 +746,45 @@ class ApplyTask:
                     yield record
 
         return ctx.emit(records())
+
+    def _batches(self, ctx: Any, stage: NearDedup, mine: dict[int, tuple[bool, str, int]]) -> Iterator[pa.RecordBatch]:
+        """What ``records()`` passes on, batch by batch without making records: the same rows, counts, columns
+        and rejects (a removed record is made into a ``Record`` for its reject)."""
+        ordered = np.asarray(sorted(mine), dtype=np.int64)  # the positions with a decision
+        position = 0
+        for batch in ctx.read_units(list(self.units)):
+            n = batch.num_rows
+            sources = batch.column("source")
+            keep = np.asarray(pc.fill_null(pc.not_equal(sources, PREVIOUS), True))
+            decided = ordered[np.searchsorted(ordered, position):np.searchsorted(ordered, position + n)].tolist()
+            if decided:
+                clusters = batch.column("dedup_cluster").to_pylist()
+                sizes = batch.column("dedup_cluster_size").to_pylist()
+                for p in decided:
+                    row = p - position
+                    if not keep[row]:  # an earlier release's record: took part, never published again
+                        continue
+                    kept, cluster, size = mine[p]
+                    clusters[row], sizes[row] = cluster, size
+                    if not kept:
+                        keep[row] = False
+                        record = next(table_to_records(batch.slice(row, 1)))
+                        record.dedup_cluster, record.dedup_cluster_size = cluster, size
+                        stage.stats.add(record.source, 1, 0)
+                        if cluster.startswith(PREVIOUS_PREFIX):
+                            stage.drop(record, "in-previous-release",
+                                       f"near {cluster[len(PREVIOUS_PREFIX):]} (cluster of {size})")
+                        else:
+                            stage.drop(record, "near-duplicate", f"of {cluster} (cluster of {size})")
+                names = batch.schema.names
+                columns = list(batch.columns)
+                columns[names.index("dedup_cluster")] = pa.array(clusters, batch.schema.field("dedup_cluster").type)
+                columns[names.index("dedup_cluster_size")] = pa.array(
+                    sizes, batch.schema.field("dedup_cluster_size").type)
+                batch = pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+            position += n
+            kept_rows = batch.filter(pa.array(keep))
+            for entry in pc.value_counts(kept_rows.column("source")).to_pylist():
+                stage.stats.add(entry["values"], entry["counts"], entry["counts"])
+            if kept_rows.num_rows:
+                yield kept_rows
