@@ -122,7 +122,9 @@ class LocalRunner:
         bar.set_postfix_str(f"tasks 0/{len(tasks)}")
         results: dict[int, dict] = {}
         try:
-            if self._pool is None or len(tasks) <= 1:
+            # a single task too goes to a worker when there are workers: they have imported and warmed up
+            # what tasks use (pyarrow's pandas shim, stage tables), the driver has not
+            if self._pool is None or not tasks:
                 for task in tasks:
                     try:
                         results[task.index] = execute(self.plan, phase, task, progress=bar.update, strict=strict)
