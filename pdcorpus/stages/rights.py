@@ -119,9 +119,22 @@ class RightsStage(Stage):
         if self.params.as_of is None and context.today:
             self.policy = self._policy(date.fromisoformat(context.today))
 
+    def _year(self, value: Any) -> int | None:
+        """``year_of``, remembered per value (dates repeat; the regular expression is the cost)."""
+        if not isinstance(value, str):
+            return year_of(value)
+        years = self._years
+        year = years.get(value, years)
+        if year is years:
+            if len(years) >= 65536:
+                years.clear()
+            year = years[value] = year_of(value)
+        return year
+
     def __call__(self, records: Iterable[Record]) -> Iterator[Record]:
         add = self.stats.add
         decided: dict = {}
+        self._years: dict = {}
         for record in records:
             statement = record.license_raw
             note = ""
@@ -132,15 +145,18 @@ class RightsStage(Stage):
                 note = "; collection licence stated in the config" + (f", evidence: {evidence}" if evidence else "")
             normalized = _normalize_text(statement)
             cache: dict = {}
-            key = (normalized, year_of(_field(record, self.published, cache)), year_of(_field(record, self.died, cache)))
-            decision = decided.get(key)
-            if decision is None:  # a pure function of the key: statements and years repeat across a corpus
+            key = (normalized, self._year(_field(record, self.published, cache)),
+                   self._year(_field(record, self.died, cache)))
+            found = decided.get(key)
+            if found is None:  # a pure function of the key: statements and years repeat across a corpus
                 if len(decided) >= 65536:
                     decided.clear()
-                decision = decided[key] = self.policy.decide(*key)
+                decision = self.policy.decide(*key)
+                found = decided[key] = (decision, decision.rights_reason, {
+                    f"license:{decision.license}": 1, f"{decision.decision}:{decision.reason}": 1})
+            decision, reason, tally = found
             record.license = decision.license
-            record.rights_reason = f"{decision.rights_reason}{note}"
-            tally = {f"license:{decision.license}": 1, f"{decision.decision}:{decision.reason}": 1}
+            record.rights_reason = f"{reason}{note}" if note else reason
             if decision.decision == "allow":
                 add(record.source, 1, 1, tally=tally)
                 yield record
