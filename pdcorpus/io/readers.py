@@ -202,6 +202,8 @@ def expand_paths(patterns: Iterable[str], storage_options: dict | None = None) -
         root = _glob_root(path) if any(ch in path for ch in "*?[") else (path if fs.isdir(path) else posixpath.dirname(path))
         local = fs.protocol in ("file", "local") or "file" in (fs.protocol if isinstance(fs.protocol, tuple) else ())
         for p, info in files.items():
+            if info.get("islink"):  # a listing describes the link itself (its mtime); the build reads the target
+                info = fs.info(p)
             url = p if local else fs.unstrip_protocol(p)
             root_url = root if local else fs.unstrip_protocol(root)
             found.setdefault(url, InputFile(url=url, size=int(info.get("size") or 0), root=root_url,
