@@ -140,9 +140,11 @@ class LimitsConfig(_Strict):
 
 class ExchangeConfig(_Strict):
     buckets: int | Literal["auto"] = "auto"
-    # 64 MB of estimated input a bucket: a phase over buckets has several tasks a worker even for 100k docs
-    # (balance), and a bucket task holds little (memory); the bucket count never depends on the workers
-    bucket_bytes: int = 64 * 10**6
+    # 256 MB of estimated input a bucket. Smaller buckets balance small corpora better but multiply the row
+    # groups each read task writes (one per partition and flush): at 64 MB and 1M documents (96 buckets) a read
+    # task wrote ~1,300 row groups, each bucket task parsed 40 such footers, and exact dedup took 220 s against
+    # 3.4 s at 100k (benchmarks/RESULTS.md, issue 16). The bucket count never depends on the workers.
+    bucket_bytes: int = 256 * 10**6
     # The codec of the work files passed between global stages (not of those the writer reads: they are
     # written with the shards' codec, whose sizes plan the shards). auto: none for a local work folder
     # (encoding and decoding zstd cost more CPU than the disk saves), the shards' codec elsewhere (an object
