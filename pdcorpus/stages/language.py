@@ -46,7 +46,7 @@ class LanguageParams(StageParams):
     keep: list[str] | None = None  # languages to keep (ISO 639-1, or 'und'); none: keep everything
     min_score: float = Field(0.5, ge=0, le=1)  # under it a record counts as 'und' for `keep`
     # detect on the first N characters: 1,000 gave the same answer as 2,000 on all of 8,000 docs of 10 languages
-    # at about 1.5× the speed (benchmarks/RESULTS.md, "Language identification: sample length")
+    # in less time: 1.25-1.5× in two runs (benchmarks/RESULTS.md, "Language identification: sample length")
     sample_chars: int = Field(1000, ge=50)
     min_chars: int = Field(20, ge=0)  # fewer letters than this: 'und' (too short to tell)
     mixed_share: float = Field(0.3, gt=0, le=1)  # a second language with this share or more: 'und' (mixed)
