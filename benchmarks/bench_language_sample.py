@@ -22,6 +22,8 @@ from pathlib import Path
 
 import orjson
 
+from _sections import cpu_model, write_section
+
 HERE = Path(__file__).resolve().parent
 SECTION = "## Language identification: sample length"
 
@@ -80,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     default = LanguageParams().sample_chars
     out = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "rows": rows, "median_chars": median_chars,
            "default_sample_chars": default, "load_start": load_start, "load_end": os.getloadavg(),
-           "machine": {"cpu": _cpu(), "cores": os.cpu_count(), "python": platform.python_version()}}
+           "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()}}
     lines = [SECTION, "",
              f"Run on {out['when']} by `benchmarks/bench_language_sample.py` ({len(docs):,} docs, the originals of "
              f"`benchmarks/data/corpus` with ≥100 characters, 10 languages, seeded sample; median {median_chars:,} "
@@ -100,30 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_results:
         (HERE / "results").mkdir(exist_ok=True)
         (HERE / "results" / "language-sample.json").write_text(json.dumps(out, indent=1))
-        _write_section(HERE / "RESULTS.md", "\n".join(lines))
+        write_section(HERE / "RESULTS.md", SECTION, "\n".join(lines))
     return 0
 
-
-def _cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
-
-
-def _write_section(path: Path, text: str) -> None:
-    """Replaces this script's section of RESULTS.md (up to the next '## ' heading), or appends it."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# pdcorpus benchmark results\n"
-    if SECTION in old:
-        start = old.index(SECTION)
-        nxt = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text.rstrip("\n") + "\n" + (old[nxt:] if nxt != -1 else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    path.write_text(new, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ import threading
 import time
 from pathlib import Path
 
+from _sections import cpu_model, write_section
+
 HERE = Path(__file__).resolve().parent
 SECTION = "## MinHash path end to end (exact, then MinHash at 0.8)"
 
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     out = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "rows": rows, "load_start": load_start,
-           "load_end": os.getloadavg(), "cpu": _cpu(), "cores": os.cpu_count(), "python": platform.python_version(),
+           "load_end": os.getloadavg(), "cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
            "command": "python benchmarks/bench_minhash_path.py " + " ".join(argv if argv is not None else sys.argv[1:])}
     lines = [SECTION, "",
              f"Run on {out['when']} by `benchmarks/bench_minhash_path.py` (one build per row; the machine is "
@@ -152,29 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines))
     if not args.no_results:
         (HERE / "results" / "minhash-path.json").write_text(json.dumps(out, indent=1))
-        _write_section(HERE / "RESULTS.md", "\n".join(lines))
+        write_section(HERE / "RESULTS.md", SECTION, "\n".join(lines))
     return 0
 
-
-def _cpu() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
-
-
-def _write_section(path: Path, text: str) -> None:
-    old = path.read_text(encoding="utf-8")
-    if SECTION in old:
-        start = old.index(SECTION)
-        nxt = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text.rstrip("\n") + "\n" + (old[nxt:] if nxt != -1 else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    path.write_text(new, encoding="utf-8")
 
 
 if __name__ == "__main__":
